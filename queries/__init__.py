@@ -1,0 +1,1 @@
+"""Everything that knows SQL: importing files into the DuckDB store and reading filtered frames out of it."""

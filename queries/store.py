@@ -1,0 +1,90 @@
+"""Opening the incident store: one DuckDB file, migrated to the current schema."""
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from queries.schema import MIGRATIONS, SCHEMA_VERSION
+from queries.spatial import load_spatial
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_ROOT / "data" / "hotspots.duckdb"
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or is not one of ours; the message says why."""
+
+
+def default_db_path() -> Path:
+    """``$HOTSPOTS_DB`` if set, else ``data/hotspots.duckdb`` in the project."""
+    env = os.environ.get("HOTSPOTS_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+def connect(db_path: str | Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the store at ``db_path`` (created and migrated if writable).
+
+    A read-only connection requires an existing store at the current schema.
+    """
+    path = Path(db_path) if db_path is not None else default_db_path()
+    if read_only and not path.exists():
+        raise StoreError(f"{path}: no store here; build one with `python -m hotspots demo --db {path}`")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise StoreError(f"{path}: cannot open the store: {exc}") from exc
+    except duckdb.Error as exc:
+        raise StoreError(f"{path}: not a readable DuckDB store: {exc}") from exc
+    load_spatial(con)
+    if read_only:
+        version = schema_version(con)
+        if version != SCHEMA_VERSION:
+            con.close()
+            raise StoreError(
+                f"{path}: schema version {version}, expected {SCHEMA_VERSION}; "
+                "open it once for writing (for example `python -m hotspots info`) to migrate it"
+            )
+    else:
+        migrate(con)
+    return con
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version of the open store (0 for an empty file)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration newer than the store; returns the resulting version."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version "
+        "(version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)"
+    )
+    current = schema_version(con)
+    if current > SCHEMA_VERSION:
+        raise StoreError(
+            f"store schema version {current} is newer than this code ({SCHEMA_VERSION}); update the code"
+        )
+    for version, description, sql in MIGRATIONS:
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_version VALUES (?, ?, ?)", [version, description, datetime.now()]
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return SCHEMA_VERSION
