@@ -1,0 +1,71 @@
+"""Importing files into the store: one transaction per file, every row accounted for.
+
+>>> from queries.store import connect
+>>> from queries.importing import import_file
+>>> report = import_file(connect(), "police-uk", "2024-01-kent-street.csv")  # doctest: +SKIP
+>>> print(report.summary())  # doctest: +SKIP
+"""
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from queries.importing.errors import ImportFailed, ImportReport
+from queries.importing.kind import Kind
+from queries.importing.pipeline import Progress, run_import
+from queries.importing.placing import AREAS
+
+from queries.importing import fires, fly_tipping, police_extract, police_uk
+
+KINDS: dict[str, Kind] = {k.name: k for k in (police_uk.KIND, police_extract.KIND, fly_tipping.KIND, fires.KIND)}
+
+__all__ = ["AREAS", "KINDS", "ImportFailed", "ImportReport", "import_file"]
+
+
+def import_file(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    path: str | Path,
+    *,
+    source: str | None = None,
+    within: str = "dartford",
+    mapping: str | Path | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> ImportReport:
+    """Import one file into the store at ``con``.
+
+    Parameters
+    ----------
+    kind : one of ``KINDS`` (``police-uk``, ``police-extract``, ``fly-tipping``, ``fires``, ``generic``).
+    path : the file.
+    source : the source name stored with each row (default: the kind's, e.g. ``police.uk``).
+        Rows are de-duplicated on (source, the source's record key).
+    within : ``"dartford"`` keeps rows inside the borough and counts the rest as outside;
+        ``"none"`` keeps every row.
+    mapping : the TOML mapping file, for ``generic`` only.
+    progress : called as ``progress(fraction, message)``.
+    now : the reference time for "in the future" checks (default: now).
+
+    Returns
+    -------
+    ImportReport
+
+    Raises
+    ------
+    ImportFailed
+        The file cannot be imported at all; the store is unchanged.
+    """
+    path = Path(path)
+    if kind == "generic":
+        from queries.importing import generic
+
+        if mapping is None:
+            raise ImportFailed(path, "the generic importer needs a mapping file (--mapping FILE)")
+        spec, src = generic.prepare(path, Path(mapping))
+        return run_import(con, spec, path, source=source or spec.default_source, within=within,
+                          progress=progress, now=now, src=src)
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {sorted([*KINDS, 'generic'])}, not {kind!r}")
+    return run_import(con, KINDS[kind], path, source=source, within=within, progress=progress, now=now)

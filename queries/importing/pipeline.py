@@ -1,0 +1,190 @@
+"""One file into the store, in one transaction: stage, check, place, de-duplicate, store.
+
+Every row ends in exactly one of: accepted, rejected (with a reason), outside the
+study area, or duplicate (already in the store, or earlier in the same file). A
+fatal problem (unreadable file, missing columns) raises ``ImportFailed`` and rolls
+back, so the store is exactly as it was.
+"""
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from queries.importing.columns import resolve
+from queries.importing.errors import ImportFailed, ImportReport
+from queries.importing.kind import CANDIDATE_COLUMNS, CANDIDATE_TYPES, POSITION_COLUMNS, Kind
+from queries.importing.placing import AREAS, fill_lsoa_sql, load_reference, place_sql
+from queries.importing.reading import MAX_FIELD_CHARS, SourceText, prepare_text, stage
+from queries.importing.sqlparts import all_empty, content_hash, first_reason, oversize_reasons, raw_row
+
+#: ``progress(fraction, message)`` is called as the import moves through its stages.
+Progress = Callable[[float, str], None]
+
+STORED_COLUMNS = (
+    "layer", "category", "subcategory", "occurred_at", "date_precision", "easting", "northing",
+    "longitude", "latitude", "location", "lsoa21cd", "location_method", "source", "source_key", "import_id",
+    "outcome", "reported_by", "offence_group", "domestic_abuse", "alcohol_related", "hate",
+    "waste_type", "size", "land_type", "fire_type", "fire_category", "cause", "area_burnt_m2",
+)
+SAMPLE_REJECTS = 5
+
+
+def run_import(
+    con: duckdb.DuckDBPyConnection,
+    kind: Kind,
+    path: Path,
+    *,
+    source: str | None = None,
+    within: str = "dartford",
+    progress: Progress | None = None,
+    now: datetime | None = None,
+    src: SourceText | None = None,
+) -> ImportReport:
+    """Import ``path`` as ``kind``; see ``queries.importing.import_file``."""
+    if within not in AREAS:
+        raise ValueError(f"within must be one of {AREAS}, not {within!r}")
+    step = progress or (lambda fraction, message: None)
+    started = time.perf_counter()
+    started_at = datetime.now()
+    now = now or started_at
+    source = source or kind.default_source
+    report = ImportReport(file=path.name, kind=kind.name, source=source, within=within)
+
+    step(0.0, f"reading {path.name}")
+    src = src or prepare_text(path)
+    report.notes += src.notes
+    con.execute("BEGIN TRANSACTION")
+    try:
+        step(0.15, "parsing")
+        staged = stage(con, src, "_staging")
+        cols = resolve(path, src.header, [*kind.columns, *POSITION_COLUMNS],
+                       one_of=(kind.position_options,))
+        step(0.45, "checking rows")
+        _candidates(con, kind, cols, src, now)
+        step(0.6, "placing positions")
+        load_reference(con, within)
+        con.execute(
+            f"CREATE TEMP TABLE _placed AS {place_sql('_candidate', within=within, lsoa_decides_within=kind.lsoa_decides_within)}"
+        )
+        con.execute(fill_lsoa_sql("_placed"))
+        step(0.75, "finding duplicates")
+        _fates(con, source)
+        step(0.85, "storing")
+        import_id = con.execute("SELECT nextval('import_id_seq')").fetchone()[0]
+        report.import_id = import_id
+        _store(con, import_id, source, within, staged, src)
+        _count(con, report, staged, src)
+        report.seconds = time.perf_counter() - started
+        con.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [import_id, path.name, src.sha256, kind.name, source, within, started_at, datetime.now(),
+             report.read, report.accepted, report.rejected, report.duplicate, report.outside,
+             report.no_location, " ".join(report.notes) or None],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        src.close()
+        for t in ("_staging", "_candidate", "_placed"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+    step(1.0, "done")
+    return report
+
+
+def _candidates(con, kind: Kind, cols: dict[str, str], src: SourceText, now: datetime) -> None:
+    sel = kind.select(cols)
+    ncols = len(src.header)
+    reasons = [(all_empty(ncols), "'the row is empty'"), *oversize_reasons(src.header, MAX_FIELD_CHARS), *sel.reasons]
+    select = ",\n".join(
+        f"CAST({sel.exprs.get(name, 'NULL')} AS {CANDIDATE_TYPES.get(name, 'VARCHAR')}) AS {name}"
+        for name in CANDIDATE_COLUMNS
+    )
+    con.execute(
+        f"""
+        CREATE TEMP TABLE _candidate AS
+        SELECT line, {first_reason(reasons)} AS reason, {raw_row(ncols, src.delimiter)} AS raw,
+               {content_hash(ncols)} AS row_hash,
+               {select}
+        FROM _staging
+        """,
+        {"now": now},
+    )
+
+
+def _fates(con, source: str) -> None:
+    """Key every row and decide its fate: accepted, rejected, outside or duplicate."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _placed AS
+        WITH keyed AS (
+            SELECT *,
+                   coalesce(given_key,
+                            'h:' || row_hash || ':' || row_number() OVER (PARTITION BY row_hash ORDER BY line)) AS source_key
+            FROM _placed
+        ), ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY source_key, (reason IS NULL AND inside) ORDER BY line) AS nth
+            FROM keyed
+        )
+        SELECT r.*,
+               CASE WHEN r.reason IS NOT NULL THEN 'rejected'
+                    WHEN NOT r.inside THEN 'outside'
+                    WHEN r.nth > 1 OR e.source_key IS NOT NULL THEN 'duplicate'
+                    ELSE 'accepted' END AS fate
+        FROM ranked r
+        LEFT JOIN (SELECT source_key FROM incidents WHERE source = $source) e ON e.source_key = r.source_key
+        """,
+        {"source": source},
+    )
+
+
+def _store(con, import_id: int, source: str, within: str, staged, src: SourceText) -> None:
+    select = ", ".join(
+        {"source": "$source AS source", "import_id": "$import_id AS import_id"}.get(c, c) for c in STORED_COLUMNS
+    )
+    con.execute(
+        f"INSERT INTO incidents ({', '.join(STORED_COLUMNS)}) "
+        f"SELECT {select} FROM _placed WHERE fate = 'accepted' ORDER BY occurred_at, layer, category",
+        {"source": source, "import_id": import_id},
+    )
+    con.execute(
+        """
+        INSERT INTO rejected_rows
+        SELECT $import_id, line, raw,
+               CASE WHEN fate = 'outside' AND easting IS NULL AND lsoa21cd IS NULL
+                    THEN 'no location: cannot be placed in ' || $within
+                    WHEN fate = 'outside' THEN 'outside ' || $within
+                    ELSE reason END
+        FROM _placed WHERE fate IN ('rejected', 'outside')
+        ORDER BY line
+        """,
+        {"import_id": import_id, "within": within},
+    )
+    early = [(import_id, line, raw, reason) for line, raw, reason in [*staged.parse_rejects, *src.early_rejects]]
+    if early:
+        con.executemany("INSERT INTO rejected_rows VALUES (?, ?, ?, ?)", early)
+
+
+def _count(con, report: ImportReport, staged, src: SourceText) -> None:
+    fates = dict(con.execute("SELECT fate, count(*) FROM _placed GROUP BY fate").fetchall())
+    early = len(staged.parse_rejects) + len(src.early_rejects)
+    report.accepted = fates.get("accepted", 0)
+    report.rejected = fates.get("rejected", 0) + early
+    report.outside = fates.get("outside", 0)
+    report.duplicate = fates.get("duplicate", 0)
+    report.read = report.accepted + report.rejected + report.outside + report.duplicate
+    report.no_location = con.execute(
+        "SELECT count(*) FROM _placed WHERE pos_kind = 'none' AND reason IS NULL"
+    ).fetchone()[0]
+    report.sample_rejects = [
+        (line, reason)
+        for line, reason in con.execute(
+            "SELECT line, reason FROM rejected_rows WHERE import_id = ? AND line NOT IN "
+            "(SELECT line FROM _placed WHERE fate = 'outside') ORDER BY line LIMIT ?",
+            [report.import_id, SAMPLE_REJECTS],
+        ).fetchall()
+    ]

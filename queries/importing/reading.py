@@ -1,0 +1,302 @@
+"""Reading a delimited file into a staging table, accounting for every line.
+
+DuckDB's CSV reader does the parsing (it is the speed floor). Around it this module
+normalises what DuckDB cannot take directly (a BOM, Windows-1252 or UTF-16 text,
+lines too long to parse), picks the delimiter from the header, and gives each
+staged row the physical line it started on, so every message can name its line.
+After the read it checks that header + rows + rejected lines + blank lines add up
+to the lines in the file: a line DuckDB skipped silently would fail the import
+rather than vanish.
+"""
+
+import csv
+import hashlib
+import io
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from queries.importing.errors import ImportFailed
+
+#: Longest line handed to DuckDB; longer lines are rejected before parsing.
+MAX_LINE_BYTES = 1_000_000
+#: Longest field accepted in a row (checked per row, later).
+MAX_FIELD_CHARS = 1_000
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+@dataclass
+class SourceText:
+    """A file made ready for DuckDB: UTF-8, no BOM, known delimiter and header."""
+
+    path: Path  # the file as given
+    read_path: Path  # the file DuckDB reads (a normalised temporary copy when needed)
+    sha256: str
+    delimiter: str
+    header: list[str]
+    total_lines: int  # physical lines including the header
+    has_quotes: bool
+    notes: list[str] = field(default_factory=list)
+    #: Lines refused before parsing, as (line, raw, reason).
+    early_rejects: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Empty lines (DuckDB skips them; they still count as lines).
+    blank_lines: list[int] = field(default_factory=list)
+    _tmpdir: tempfile.TemporaryDirectory | None = None
+
+    def close(self) -> None:
+        if self._tmpdir is not None:
+            self._tmpdir.cleanup()
+            self._tmpdir = None
+
+
+def prepare_text(path: Path, data: bytes | None = None) -> SourceText:
+    """Check and normalise ``path`` (or ``data`` read from it) for DuckDB."""
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ImportFailed(path, "file not found") from None
+        except IsADirectoryError:
+            raise ImportFailed(path, "is a directory, not a file") from None
+        except OSError as exc:
+            raise ImportFailed(path, f"cannot be read: {exc.strerror or exc}") from None
+    sha = hashlib.sha256(data).hexdigest()
+    notes: list[str] = []
+    rewritten = False
+
+    text_bytes, encoding_note = _to_utf8(path, data)
+    if encoding_note:
+        notes.append(encoding_note)
+        rewritten = True
+    if text_bytes.startswith(b"\xef\xbb\xbf"):
+        text_bytes = text_bytes[3:]
+        rewritten = True
+    if not text_bytes.strip():
+        raise ImportFailed(path, "the file is empty")
+
+    total_lines = text_bytes.count(b"\n") + (0 if text_bytes.endswith(b"\n") else 1)
+    first_line = text_bytes.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
+    delimiter, header = _sniff_header(path, first_line)
+    if delimiter != ",":
+        notes.append(f"Delimiter detected from the header: {DELIMITER_NAMES[delimiter]}.")
+
+    early: list[tuple[int, str, str]] = []
+    if len(text_bytes) > MAX_LINE_BYTES:
+        text_bytes, early = _drop_long_lines(text_bytes)
+        rewritten = rewritten or bool(early)
+
+    src = SourceText(
+        path=path, read_path=path, sha256=sha, delimiter=delimiter, header=header,
+        total_lines=total_lines, has_quotes=b'"' in text_bytes, notes=notes, early_rejects=early,
+        blank_lines=_blank_lines(text_bytes, total_lines),
+    )
+    if rewritten:
+        src._tmpdir = tempfile.TemporaryDirectory(prefix="hotspots-import-")
+        src.read_path = Path(src._tmpdir.name) / "normalised.csv"
+        src.read_path.write_bytes(text_bytes)
+    return src
+
+
+def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str | None]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16").encode("utf-8"), "Decoded from UTF-16."
+        except UnicodeDecodeError as exc:
+            raise ImportFailed(path, f"starts with a UTF-16 mark but is not UTF-16 text ({exc.reason})") from None
+    if b"\x00" in data[:65536]:
+        raise ImportFailed(path, "is a binary file, not delimited text (an .xlsx? use `import generic`)")
+    if data.isascii():
+        return data, None
+    try:
+        data.decode("utf-8")
+        return data, None
+    except UnicodeDecodeError:
+        pass
+    # Windows-1252 leaves five bytes undefined; Latin-1 maps every byte, so those fall back to it.
+    text = "".join(
+        chunk.decode("cp1252", errors="strict") if _is_cp1252(chunk) else chunk.decode("latin-1")
+        for chunk in data.splitlines(keepends=True)
+    )
+    return text.encode("utf-8"), "Not UTF-8: decoded as Windows-1252."
+
+
+def _is_cp1252(chunk: bytes) -> bool:
+    try:
+        chunk.decode("cp1252")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _sniff_header(path: Path, first_line: str) -> tuple[str, list[str]]:
+    best: tuple[int, str, list[str]] | None = None
+    for delim in DELIMITERS:
+        fields = next(csv.reader(io.StringIO(first_line), delimiter=delim))
+        if best is None or len(fields) > best[0]:
+            best = (len(fields), delim, fields)
+    _, delimiter, header = best
+    header = [h.strip() for h in header]
+    if len(header) < 2:
+        raise ImportFailed(
+            path, f"the first line has one column ({first_line[:80]!r}): expected a header with named, delimited columns"
+        )
+    return delimiter, header
+
+
+def _drop_long_lines(text_bytes: bytes) -> tuple[bytes, list[tuple[int, str, str]]]:
+    arr = np.frombuffer(text_bytes, dtype=np.uint8)
+    ends = np.flatnonzero(arr == 10)
+    starts = np.concatenate(([0], ends + 1))
+    ends = np.concatenate((ends, [len(text_bytes)]))
+    long_idx = np.flatnonzero(ends - starts > MAX_LINE_BYTES)
+    if long_idx.size == 0:
+        return text_bytes, []
+    rejects, pieces, cursor = [], [], 0
+    for i in long_idx:
+        s, e = int(starts[i]), int(ends[i])
+        raw = text_bytes[s:e].decode("utf-8", errors="replace")
+        rejects.append((int(i) + 1, raw[:200] + "...", f"line is {e - s:,} bytes long (limit {MAX_LINE_BYTES:,})"))
+        pieces.append(text_bytes[cursor:s])
+        # Keep an empty line so physical line numbers after it do not move.
+        pieces.append(b"\n" if e < len(text_bytes) else b"")
+        cursor = e + 1
+    pieces.append(text_bytes[cursor:])
+    return b"".join(pieces), rejects
+
+
+@dataclass
+class Staged:
+    """The staging table's name, its row count, and rows DuckDB refused to parse."""
+
+    table: str
+    rows: int
+    parse_rejects: list[tuple[int, str, str]]  # (line, raw, reason)
+
+
+def stage(con: duckdb.DuckDBPyConnection, src: SourceText, table: str) -> Staged:
+    """Parse ``src`` into TEMP table ``table`` (columns c0..cN as VARCHAR plus ``line``)."""
+    ncols = len(src.header)
+    columns = {f"c{i}": "VARCHAR" for i in range(ncols)}
+    rejects_table, rejects_scan = f"{table}_rejects", f"{table}_scans"
+    con.execute(f"DROP TABLE IF EXISTS {table}_raw")
+    try:
+        con.execute(
+            f"""
+            CREATE TEMP TABLE {table}_raw AS
+            SELECT row_number() OVER () AS rn, *
+            FROM read_csv(?, columns = {_duck_struct(columns)}, header = false, skip = 1,
+                          auto_detect = false, delim = ?, quote = '"', escape = '"',
+                          max_line_size = {MAX_LINE_BYTES + 1024}, strict_mode = true,
+                          store_rejects = true, rejects_table = '{rejects_table}',
+                          rejects_scan = '{rejects_scan}', parallel = true)
+            """,
+            [str(src.read_path), src.delimiter],
+        )
+    except duckdb.Error as exc:
+        raise ImportFailed(src.path, f"could not be parsed as delimited text: {str(exc).splitlines()[0]}") from None
+
+    parse_rejects = [
+        (int(line), (csv_line or "").strip("\r\n"), _duck_reason(error_type, message, ncols))
+        for line, csv_line, error_type, message in con.execute(
+            f"SELECT line, csv_line, error_type, error_message FROM {rejects_table} ORDER BY line"
+        ).fetchall()
+    ]
+    # DuckDB reports one entry per error; a line may carry several.
+    seen: dict[int, tuple[int, str, str]] = {}
+    for r in parse_rejects:
+        seen.setdefault(r[0], r)
+    parse_rejects = list(seen.values())
+    con.execute(f"DROP TABLE IF EXISTS {rejects_table}")
+    con.execute(f"DROP TABLE IF EXISTS {rejects_scan}")
+
+    rows = con.execute(f"SELECT count(*) FROM {table}_raw").fetchone()[0]
+    _attach_lines(con, src, table, rows, parse_rejects)
+    return Staged(table=table, rows=rows, parse_rejects=parse_rejects)
+
+
+def _duck_struct(columns: dict[str, str]) -> str:
+    return "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
+
+
+def _duck_reason(error_type: str, message: str, ncols: int) -> str:
+    if error_type == "MISSING COLUMNS" or error_type == "TOO MANY COLUMNS":
+        found = message.rsplit("Found:", 1)[-1].strip()
+        return f"has {found} fields, the header has {ncols} (wrong delimiter or a stray delimiter in a field?)"
+    if error_type == "UNQUOTED VALUE":
+        return "has a quote inside an unquoted field"
+    if error_type == "INVALID UNICODE":
+        return "has bytes that are not valid text"
+    return f"cannot be parsed ({error_type.lower()})"
+
+
+def _attach_lines(con, src: SourceText, table: str, rows: int, parse_rejects) -> None:
+    """Give every staged row its physical start line, and prove every line is accounted for."""
+    if src.has_quotes:
+        nl_expr = " + ".join(
+            f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(len(src.header))
+        )
+        spans = np.array(
+            [r[0] for r in con.execute(f"SELECT {nl_expr} FROM {table}_raw ORDER BY rn").fetchall()],
+            dtype=np.int64,
+        ) + 1
+    else:
+        spans = np.ones(rows, dtype=np.int64)
+
+    skipped = {line: raw.count("\n") + 1 for line, raw, _ in parse_rejects}
+    for line, _, _ in src.early_rejects:
+        skipped[line] = 1
+    blank = src.blank_lines
+    for line in blank:
+        skipped.setdefault(line, 1)
+
+    # Start line of each row if nothing were skipped, then shift past every skipped line before it.
+    naive = 2 + np.concatenate(([0], np.cumsum(spans)[:-1])) if rows else np.zeros(0, dtype=np.int64)
+    if skipped:
+        lines = np.array(sorted(skipped), dtype=np.int64)
+        widths = np.array([skipped[x] for x in lines], dtype=np.int64)
+        shift_before = np.concatenate(([0], np.cumsum(widths)[:-1]))
+        q = lines - shift_before  # where each skipped line sits in the unshifted numbering
+        k = np.searchsorted(q, naive, side="right")
+        starts = naive + np.concatenate(([0], np.cumsum(widths)))[k]
+    else:
+        starts = naive
+        widths = np.zeros(0, dtype=np.int64)
+
+    accounted = 1 + int(spans.sum()) + int(widths.sum())
+    if accounted != src.total_lines:
+        raise ImportFailed(
+            src.path,
+            f"could not account for every line: the file has {src.total_lines:,} lines but the parser "
+            f"returned {rows:,} rows, {len(parse_rejects):,} unparseable and {len(blank):,} blank lines; "
+            "nothing was imported (is a quoted field left open?)",
+        )
+    line_table = f"{table}_lines"
+    con.execute(f"DROP TABLE IF EXISTS {line_table}")
+    con.execute(f"CREATE TEMP TABLE {line_table} (rn BIGINT, line BIGINT)")
+    if rows:
+        import pandas as pd
+
+        frame = pd.DataFrame({"rn": np.arange(1, rows + 1, dtype=np.int64), "line": starts.astype(np.int64)})
+        con.register("_lines_frame", frame)
+        con.execute(f"INSERT INTO {line_table} SELECT * FROM _lines_frame")
+        con.unregister("_lines_frame")
+    con.execute(
+        f"CREATE TEMP TABLE {table} AS SELECT l.line, r.* EXCLUDE (rn) "
+        f"FROM {table}_raw r JOIN {line_table} l USING (rn) ORDER BY l.line"
+    )
+    con.execute(f"DROP TABLE {table}_raw")
+    con.execute(f"DROP TABLE {line_table}")
+
+
+def _blank_lines(data: bytes, total_lines: int) -> list[int]:
+    if b"\n\n" not in data and b"\n\r\n" not in data and not data.startswith((b"\n", b"\r\n")):
+        return []
+    out = []
+    for i, line in enumerate(data.split(b"\n")[:total_lines], start=1):
+        if not line.strip(b"\r"):
+            out.append(i)
+    return out
