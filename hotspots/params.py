@@ -36,9 +36,12 @@ class Parameter:
 
     def __str__(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
-        how = "chosen automatically" if self.chosen_automatically else "given"
         value = f"{self.value:.4g}" if isinstance(self.value, float) else f"{self.value}"
-        return f"{self.name} = {value}{unit} ({how}: {self.reason})"
+        if self.chosen_automatically:
+            return f"{self.name} = {value}{unit} (chosen automatically: {self.reason})"
+        if self.reason == "given":
+            return f"{self.name} = {value}{unit} (given)"
+        return f"{self.name} = {value}{unit} (given: {self.reason})"
 
 
 def given(name: str, value: Any, unit: str = "") -> Parameter:
