@@ -1,0 +1,128 @@
+"""The first screen in headless Chromium: a Leaflet map of Dartford with its layers, offline.
+
+Basemap tile requests are aborted, as they would fail with no internet; everything
+else must come from the app's own server (Leaflet is served from static/vendor/).
+"""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+TILE_HOST = "tile.openstreetmap.org"
+INCIDENTS_LABEL = re.compile(r"Incidents \(([\d,]+)\)")
+
+
+def _is_tile(url: str) -> bool:
+    return urlsplit(url).hostname is not None and urlsplit(url).hostname.endswith(TILE_HOST)
+
+
+def _incidents_in_control(frame) -> int:
+    text = frame.locator(".leaflet-control-layers-overlays").inner_text()
+    match = INCIDENTS_LABEL.search(text)
+    assert match, f"no incidents layer in the layer control: {text!r}"
+    return int(match.group(1).replace(",", ""))
+
+
+def _metric(page, label: str) -> int:
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    value = metric.locator('[data-testid="stMetricValue"]').inner_text()
+    return int(value.replace(",", ""))
+
+
+def _wait_for_incidents(page, frame, located: int) -> None:
+    """Wait until the map's incident layer shows ``located`` incidents."""
+    page.wait_for_function(
+        """([sel, n]) => {
+            const f = document.querySelector(sel);
+            const d = f && f.contentDocument;
+            const el = d && d.querySelector('.leaflet-control-layers-overlays');
+            return !!el && el.innerText.includes('Incidents (' + n.toLocaleString('en-GB') + ')');
+        }""",
+        arg=[MAP_FRAME, located],
+    )
+
+
+def test_first_screen_shows_map_with_layers_offline(page, streamlit_app, artifacts_dir):
+    console_errors, page_errors, outside_requests = [], [], []
+
+    def on_console(msg):
+        where = msg.location.get("url", "") or ""
+        if msg.type == "error" and not _is_tile(where) and TILE_HOST not in msg.text:
+            console_errors.append(f"{msg.text} @ {where}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+
+    def guard(route):
+        host = urlsplit(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:", "about:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            if not _is_tile(route.request.url):
+                outside_requests.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    # No internet: tiles fail (the map must cope), and nothing else may try to go out.
+    page.route("**/*", guard)
+
+    page.goto(streamlit_app, wait_until="domcontentloaded")
+    page.wait_for_selector(MAP_FRAME, state="attached")
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".leaflet-container").wait_for()
+
+    # Borough boundary drawn as an SVG path, even though no tile loaded.
+    frame.locator("path.hs-boundary").first.wait_for(state="attached")
+    assert frame.locator("path.hs-boundary").count() >= 1
+    assert frame.locator(".hs-tile-note").first.is_visible()
+
+    # Incidents: clustered, with a count in the layer control matching the "On the map" metric.
+    located = _metric(page, "On the map")
+    assert located > 0
+    _wait_for_incidents(page, frame, located)
+    frame.locator(".marker-cluster").first.wait_for()
+    assert frame.locator(".marker-cluster").count() >= 1
+    # Never one DOM marker per incident: clusters stand for most of them.
+    assert frame.locator(".leaflet-marker-icon").count() < located
+    overlays = frame.locator(".leaflet-control-layers-overlays").inner_text()
+    assert "LSOAs (2021)" in overlays and "Focus areas" in overlays
+    assert frame.locator(".leaflet-control-scale").count() == 1
+
+    page.screenshot(path=str(artifacts_dir / "first-screen.png"), full_page=True)
+
+    # Zoom in, then change a filter: the map redraws its incidents but keeps its view.
+    frame.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_timeout(600)
+    zoom_before = page.evaluate(f"document.querySelector('{MAP_FRAME}').contentWindow.map.getZoom()")
+
+    # Drop the first chosen layer (a police.uk store has offences and ASB).
+    layer_select = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Layer")
+    remove = layer_select.locator('button[aria-label^="Remove "]').first
+    removed = remove.get_attribute("aria-label")
+    remove.click()
+    layer_select.locator(f'button[aria-label="{removed}"]').wait_for(state="detached")
+    page.wait_for_function(
+        """([n]) => {
+            const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
+                .find(e => e.innerText.includes('On the map'));
+            const v = m && m.querySelector('[data-testid="stMetricValue"]');
+            return !!v && parseInt(v.innerText.replace(/,/g, '')) !== n;
+        }""",
+        arg=[located],
+    )
+    located_after = _metric(page, "On the map")
+    assert located_after < located
+    _wait_for_incidents(page, frame, located_after)
+    assert _incidents_in_control(frame) == located_after
+    zoom_after = page.evaluate(f"document.querySelector('{MAP_FRAME}').contentWindow.map.getZoom()")
+    assert zoom_after == zoom_before, "the map lost its view on rerun"
+    frame.locator("path.hs-boundary").first.wait_for(state="attached")
+
+    page.screenshot(path=str(artifacts_dir / "first-screen-filtered.png"), full_page=True)
+
+    assert not page_errors, page_errors
+    assert not console_errors, console_errors
+    assert not outside_requests, f"requests left the machine: {outside_requests}"
