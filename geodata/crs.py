@@ -23,22 +23,31 @@ def _transformer(src: str, dst: str) -> Transformer:
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
+def _transform(src: str, dst: str, x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    out_x, out_y = (np.asarray(v, dtype=float) for v in _transformer(src, dst).transform(x, y))
+    # PROJ gives inf for NaN (missing) input; keep missing as NaN so callers
+    # can test with isnan/isna instead of meeting inf later.
+    bad = ~(np.isfinite(out_x) & np.isfinite(out_y))
+    if bad.any():
+        out_x, out_y = np.where(bad, np.nan, out_x), np.where(bad, np.nan, out_y)
+    return out_x, out_y
+
+
 def lonlat_to_bng(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """WGS84 longitude/latitude (degrees) to BNG easting/northing (metres).
 
     Parameters
     ----------
     lon, lat : array_like
-        Longitudes and latitudes; scalars give 0-d arrays. NaN stays NaN.
+        Longitudes and latitudes; scalars give 0-d arrays. NaN (or any
+        point PROJ cannot transform) gives NaN.
 
     Returns
     -------
     (easting, northing) : tuple of numpy.ndarray
     """
-    e, n = _transformer(WGS84, BNG).transform(
-        np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    )
-    return np.asarray(e), np.asarray(n)
+    return _transform(WGS84, BNG, lon, lat)
 
 
 def bng_to_lonlat(e: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -47,16 +56,14 @@ def bng_to_lonlat(e: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     Parameters
     ----------
     e, n : array_like
-        Eastings and northings; scalars give 0-d arrays. NaN stays NaN.
+        Eastings and northings; scalars give 0-d arrays. NaN (or any
+        point PROJ cannot transform) gives NaN.
 
     Returns
     -------
     (lon, lat) : tuple of numpy.ndarray
     """
-    lon, lat = _transformer(BNG, WGS84).transform(
-        np.asarray(e, dtype=float), np.asarray(n, dtype=float)
-    )
-    return np.asarray(lon), np.asarray(lat)
+    return _transform(BNG, WGS84, e, n)
 
 
 def _reproject(gdf: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
