@@ -42,9 +42,9 @@ FOCUS_AREAS: dict[str, dict] = {
             "Market Street (Market Place), excluding Central Park. Includes "
             "Hythe Street and both police.uk 'Nightclub' snap points. Drawn "
             "from local knowledge, cross-checked against police.uk snap points "
-            "(High Street, Spital Street, Lowfield Street, Market Place, Market "
-            "Street, Nightclub, Theatre/Concert Hall, Shopping Area) and NSPD "
-            "postcode centroids; no street geometry was available offline, so "
+            "(High Street, Lowfield Street, Market Place, Market Street, Home "
+            "Gardens, Kent Road, Nightclub, Theatre/Concert Hall, Police "
+            "Station, Shopping Area) and NSPD postcode centroids; no street geometry was available offline, so "
             "edges are approximate to some tens of metres. Replace with the "
             "CSP's own agreed boundary when supplied."
         ),
@@ -78,10 +78,11 @@ FOCUS_AREAS: dict[str, dict] = {
             "Watling Street and west by the quarry edge below Stone (Hayes "
             "Road, Louvain Road). Follows the southern, unbuilt part of LSOA "
             "E01024172 (Dartford 006D), whose edges follow those roads and the "
-            "quarry rim, and encloses every DA9 9S* postcode centroid (the "
-            "centre's own units) and the police.uk 'Shopping Area' snap point "
+            "quarry rim, and encloses all 16 DA9 9S* postcode centroids in that "
+            "LSOA (the centre's own units) and the police.uk 'Shopping Area' snap point "
             "at 51.4399 N, 0.2709 E, while leaving out the housing postcodes "
-            "on the rim. Hand-drawn from these sources; replace with the "
+            "on the rim (the only other centroids inside are DA9 9RL and "
+            "DA9 9BZ, towards the B255). Hand-drawn from these sources; replace with the "
             "CSP's own agreed boundary when supplied."
         ),
         "outline": [
