@@ -32,6 +32,14 @@ def default_dates(first: datetime, last: datetime) -> tuple[date, date]:
     return start, end_month.end_time.date()
 
 
+def describe_span(first: datetime, last: datetime) -> str:
+    """The data's span; months when both ends are month starts (month-precision sources)."""
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    if all(t == t.to_period("M").start_time for t in (first, last)):
+        return f"{first:%B %Y} to {last:%B %Y}"
+    return f"{first:%d %b %Y} to {last:%d %b %Y}"
+
+
 def render() -> None:
     path = str(default_db_path())
     try:
@@ -161,7 +169,7 @@ def _sidebar(path: str, sources: pd.DataFrame):
             start, end = (chosen[0], chosen[1]) if len(chosen) == 2 else (chosen[0], chosen[0]) if chosen else (default_start, default_end)
         else:
             start, end = chosen, chosen
-        st.caption(f"Data for this source: {pd.Timestamp(first):%d %b %Y} to {pd.Timestamp(last):%d %b %Y}.")
+        st.caption(f"Data for this source: {describe_span(first, last)}.")
     return source, layers, categories, start, end
 
 

@@ -55,15 +55,28 @@ _LOCATION_NOTES = {
 
 @dataclass(frozen=True)
 class IncidentPoints:
-    """Incidents ready for the map: ``rows`` are ``[lat, lon, colour index, tooltip html]``."""
+    """Incidents ready for the map, compact enough to send thousands to the browser.
+
+    Each row is ``[lat, lon, colour, head, when, place]``: ``colour`` indexes
+    ``colour_table()``, ``head`` indexes ``heads`` (category and sub-category) and
+    ``place`` indexes ``places`` (location, how it was placed, and the
+    generated-data label). Strings are HTML, already escaped.
+    """
 
     rows: list
+    heads: list[str]
+    places: list[str]
     located: int  # located incidents matching the filter
     truncated: bool  # True when only the most recent MAX_POINTS are in rows
 
     @property
     def shown(self) -> int:
         return len(self.rows)
+
+    def tooltip(self, i: int) -> str:
+        """The tooltip HTML of row ``i``, as the browser builds it."""
+        _, _, _, head, when, place = self.rows[i]
+        return f"{self.heads[head]}<br>{when}<br>{self.places[place]}"
 
 
 def colour_table() -> list[str]:
@@ -81,45 +94,55 @@ def describe_when(occurred_at: pd.Series, precision: pd.Series) -> pd.Series:
     return pd.Series(out, index=occurred_at.index, dtype=object)
 
 
-def tooltips(frame: pd.DataFrame) -> pd.Series:
-    """Tooltip HTML per incident: category, when, where; generated rows labelled. Text is escaped."""
-    if frame.empty:
-        return pd.Series([], dtype=object, index=frame.index)
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name] if name in frame else pd.Series(None, index=frame.index, dtype=object)
+
+
+def _heads(frame: pd.DataFrame) -> pd.Series:
     category = frame["category"].fillna("").map(escape)
-    sub = frame.get("subcategory", pd.Series(None, index=frame.index)).fillna("").map(escape)
-    when = describe_when(frame["occurred_at"], frame["date_precision"].fillna("month"))
+    sub = _column(frame, "subcategory").fillna("").map(escape)
+    return "<b>" + category + "</b>" + sub.map(lambda x: f"<br>{x}" if x else "")
+
+
+def _places(frame: pd.DataFrame) -> pd.Series:
     where = frame["location"].fillna("").map(escape)
     where = where.where(where.ne(""), "location not recorded")
-    method = frame.get("location_method", pd.Series(None, index=frame.index)).map(_LOCATION_NOTES)
-    generated = frame.get("source", pd.Series(None, index=frame.index)).eq(DEMO_SOURCE)
-
-    text = "<b>" + category + "</b>"
-    text = text + sub.map(lambda s: f"<br>{s}" if s else "")
-    text = text + "<br>" + when + "<br>" + where
-    text = text + method.map(lambda m: f" <small>({m})</small>" if isinstance(m, str) else "")
-    text = text + generated.map(lambda g: "<br><i>Generated demo record, not a real incident</i>" if g else "")
-    return text
+    note = _column(frame, "location_method").map(_LOCATION_NOTES)
+    generated = _column(frame, "source").eq(DEMO_SOURCE)
+    return (
+        where
+        + note.map(lambda m: f" <small>({m})</small>" if isinstance(m, str) else "")
+        + generated.map(lambda g: "<br><i>Generated demo record, not a real incident</i>" if g else "")
+    )
 
 
 def incident_points(frame: pd.DataFrame, max_points: int = MAX_POINTS) -> IncidentPoints:
-    """Rows for ``incident_layer`` from a frame of ``queries.incidents.MAP_COLUMNS``.
+    """Map rows from a frame of ``queries.incidents.MAP_COLUMNS``, in time order.
 
     Rows without a position are dropped (they are counted elsewhere, not mapped).
-    The frame is in time order; when more than ``max_points`` remain the most
-    recent ones are kept and ``truncated`` is set.
+    When more than ``max_points`` remain the most recent are kept and
+    ``truncated`` is set. Tooltips: category (and sub-category), when (as precise
+    as the source), location (and how approximate), and a label on generated rows.
     """
     located = frame.dropna(subset=["latitude", "longitude"])
     n = len(located)
     truncated = n > max_points
     if truncated:
         located = located.iloc[n - max_points:]
+    if located.empty:
+        return IncidentPoints(rows=[], heads=[], places=[], located=n, truncated=truncated)
     index = {layer: i for i, layer in enumerate(LAYER_STYLES)}
     colour = located["layer"].map(index).fillna(len(LAYER_STYLES)).astype(int)
+    head_codes, heads = pd.factorize(_heads(located))
+    place_codes, places = pd.factorize(_places(located))
+    when = describe_when(located["occurred_at"], located["date_precision"].fillna("month"))
     rows = [
-        [round(float(lat), 6), round(float(lon), 6), int(c), tip]
-        for lat, lon, c, tip in zip(located["latitude"], located["longitude"], colour, tooltips(located))
+        [round(float(lat), 6), round(float(lon), 6), int(c), int(h), w, int(pl)]
+        for lat, lon, c, h, w, pl in zip(
+            located["latitude"], located["longitude"], colour, head_codes, when, place_codes
+        )
     ]
-    return IncidentPoints(rows=rows, located=n, truncated=truncated)
+    return IncidentPoints(rows=rows, heads=list(heads), places=list(places), located=n, truncated=truncated)
 
 
 class _TileFailureNote(MacroElement):
@@ -249,27 +272,38 @@ def base_map(borough, lsoas=None, focus_areas=None, *, height: str | int = "100%
     return m
 
 
-#: Builds one marker per row in the browser; a small coloured dot with a tooltip.
-_MARKER_CALLBACK = """function (row) {
-    var colours = %s;
-    var icon = L.divIcon({
-        className: "hs-point",
-        html: '<span style="display:block;width:10px;height:10px;border-radius:50%%;'
-            + 'border:1px solid #fff;box-shadow:0 0 1px #000;background:' + colours[row[2]] + '"></span>',
-        iconSize: [12, 12],
-        iconAnchor: [6, 6]
-    });
-    var marker = L.marker(new L.LatLng(row[0], row[1]), {icon: icon});
-    marker.bindTooltip(row[3]);
-    return marker;
-}"""
+def _js_json(value) -> str:
+    """JSON for a script: ``<`` escaped, so no string can close a <script> tag."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
+
+
+#: Builds one marker per row in the browser: a small coloured dot with a tooltip.
+_MARKER_CALLBACK = """(function () {
+    var colours = %(colours)s, heads = %(heads)s, places = %(places)s;
+    return function (row) {
+        var icon = L.divIcon({
+            className: "hs-point",
+            html: '<span style="display:block;width:10px;height:10px;border-radius:50%%;'
+                + 'border:1px solid #fff;box-shadow:0 0 1px #000;background:' + colours[row[2]] + '"></span>',
+            iconSize: [12, 12],
+            iconAnchor: [6, 6]
+        });
+        var marker = L.marker(new L.LatLng(row[0], row[1]), {icon: icon});
+        marker.bindTooltip(heads[row[3]] + "<br>" + row[4] + "<br>" + places[row[5]]);
+        return marker;
+    };
+})()"""
 
 
 def incident_layer(points: IncidentPoints, name: str | None = None) -> folium.FeatureGroup:
     """The incidents as one clustered layer, named with its count for the layer control."""
     label = name or f"Incidents ({points.shown:,})"
     group = folium.FeatureGroup(name=label, overlay=True, control=True, show=True)
-    callback = _MARKER_CALLBACK % (str(colour_table()).replace("'", '"'),)
+    callback = _MARKER_CALLBACK % {
+        "colours": _js_json(colour_table()),
+        "heads": _js_json(points.heads),
+        "places": _js_json(points.places),
+    }
     # Always present, even when empty, so the cluster plugin's JS is linked on first load.
     FastMarkerCluster(
         points.rows,

@@ -79,6 +79,12 @@ def test_first_screen_shows_map_with_layers_offline(page, streamlit_app, artifac
     assert frame.locator("path.hs-boundary").count() >= 1
     assert frame.locator(".hs-tile-note").first.is_visible()
 
+    # The source shown is the default one; generated rows are labelled as such.
+    source = page.locator('[data-testid="stSelectbox"]').filter(has_text="Source").inner_text()
+    source = "demo-generated" if "demo-generated" in source else source
+    if source == "demo-generated":
+        assert page.get_by_text("Generated demo data").first.is_visible()
+
     # Incidents: clustered, with a count in the layer control matching the "On the map" metric.
     located = _metric(page, "On the map")
     assert located > 0
@@ -120,6 +126,24 @@ def test_first_screen_shows_map_with_layers_offline(page, streamlit_app, artifac
     zoom_after = page.evaluate(f"document.querySelector('{MAP_FRAME}').contentWindow.map.getZoom()")
     assert zoom_after == zoom_before, "the map lost its view on rerun"
     frame.locator("path.hs-boundary").first.wait_for(state="attached")
+
+    # A marker's tooltip: category, when (as precise as the source), where.
+    tooltip = page.evaluate(
+        """(sel) => new Promise((resolve) => {
+            const w = document.querySelector(sel).contentWindow;
+            const group = Object.values(w.map._layers).find(l => typeof l.zoomToShowLayer === "function");
+            const marker = group.getLayers()[0];
+            group.zoomToShowLayer(marker, () => { marker.openTooltip(); resolve(marker.getTooltip().getContent()); });
+        })""",
+        MAP_FRAME,
+    )
+    frame.locator(".leaflet-tooltip").first.wait_for()
+    shown = frame.locator(".leaflet-tooltip").first.inner_text()
+    assert shown.strip() and re.search(r"\b(January|February|March|April|May|June|July|August|September|October|"
+                                       r"November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b.*20\d\d", shown), shown
+    assert tooltip.startswith("<b>"), tooltip
+    if source == "demo-generated":
+        assert "Generated demo record" in shown
 
     page.screenshot(path=str(artifacts_dir / "first-screen-filtered.png"), full_page=True)
 
