@@ -47,9 +47,9 @@ def render() -> None:
     except StoreError as exc:
         st.title("Dartford incident map")
         st.error(
-            f"**No usable incident store at `{path}`.**\n\n{exc}\n\n"
-            "Build the demo database with `python -m hotspots demo` (or point `HOTSPOTS_DB` at a store), "
-            "then reload this page."
+            f"**The incident store could not be opened.**\n\n{exc}\n\n"
+            "Then reload this page. The store is `$HOTSPOTS_DB` if set, else `data/hotspots.duckdb`; "
+            "`python -m hotspots demo` builds the demo database there."
         )
         st.stop()
 

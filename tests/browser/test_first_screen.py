@@ -56,6 +56,8 @@ def test_first_screen_shows_map_with_layers_offline(page, streamlit_app, artifac
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    bad_responses = []
+    page.on("response", lambda r: r.status >= 400 and bad_responses.append(f"{r.status} {r.url}"))
 
     def guard(route):
         host = urlsplit(route.request.url).hostname
@@ -65,6 +67,9 @@ def test_first_screen_shows_map_with_layers_offline(page, streamlit_app, artifac
             if not _is_tile(route.request.url):
                 outside_requests.append(route.request.url)
             route.abort("internetdisconnected")
+
+    sent = []  # frames the page sends to Streamlit: each rerun is one
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
 
     # No internet: tiles fail (the map must cope), and nothing else may try to go out.
     page.route("**/*", guard)
@@ -100,8 +105,13 @@ def test_first_screen_shows_map_with_layers_offline(page, streamlit_app, artifac
     page.screenshot(path=str(artifacts_dir / "first-screen.png"), full_page=True)
 
     # Zoom in, then change a filter: the map redraws its incidents but keeps its view.
+    page.wait_for_timeout(1000)
+    frames_before = len(sent)
+    assert frames_before > 0, "no websocket frames seen: cannot check for reruns"
     frame.locator(".leaflet-control-zoom-in").click()
-    page.wait_for_timeout(600)
+    page.wait_for_timeout(1500)
+    # Moving the map sends nothing back (returned_objects=[]), so it never reruns the app.
+    assert len(sent) == frames_before, "zooming the map made Streamlit rerun"
     zoom_before = page.evaluate(f"document.querySelector('{MAP_FRAME}').contentWindow.map.getZoom()")
 
     # Drop the first chosen layer (a police.uk store has offences and ASB).
@@ -149,4 +159,5 @@ def test_first_screen_shows_map_with_layers_offline(page, streamlit_app, artifac
 
     assert not page_errors, page_errors
     assert not console_errors, console_errors
+    assert not bad_responses, bad_responses
     assert not outside_requests, f"requests left the machine: {outside_requests}"
