@@ -115,9 +115,7 @@ def _sidebar(path: str, sources: pd.DataFrame):
         table = sources.set_index("source")
 
         def source_label(name: str) -> str:
-            row = table.loc[name]
-            timed = " · exact times" if row["rows_with_time"] else ""
-            return f"{name} ({int(row['rows']):,} rows{timed})"
+            return f"{name} ({int(table.loc[name, 'rows']):,} rows)"
 
         default = data.default_source(path)
         source = st.selectbox(
@@ -127,8 +125,10 @@ def _sidebar(path: str, sources: pd.DataFrame):
             format_func=source_label,
             key="source",
             help="Each source is shown on its own: police.uk and a police extract describe the same "
-            "crimes, so they are never added together.",
+            "crimes, so they are never added together. The default is the source with most exact times.",
         )
+        timed = int(table.loc[source, "rows_with_time"])
+        st.caption(f"{timed:,} of {int(table.loc[source, 'rows']):,} rows have an exact time." if timed else "No exact times: dates are months or days.")
 
         layer_opts = data.layer_options(path, source)
         layers = st.multiselect(
