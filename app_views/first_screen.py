@@ -97,7 +97,11 @@ def render() -> None:
     with counts:
         c1, c2, c3 = st.columns(3)
         c1.metric("Incidents", f"{result.total:,}")
-        c2.metric("On the map", f"{points.located:,}")
+        c2.metric(
+            "On the map",
+            f"{points.shown:,}",
+            help=f"Incidents with a location; at most {MAX_POINTS:,} (the most recent) are drawn at once.",
+        )
         c3.metric("No location", f"{result.unlocated:,}")
         if result.unlocated:
             st.caption(f"{result.unlocated:,} incidents have no location and are counted but not mapped.")
