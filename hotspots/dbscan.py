@@ -137,7 +137,8 @@ def hotspot_dbscan(
         frame with ``easting`` and ``northing`` columns, or a GeoDataFrame of points.
         A frame may also carry ``occurred_at``, ``date_precision`` and ``category``.
     eps : float, optional
-        Neighbourhood radius in metres. Default: the knee of the k-distance curve
+        Neighbourhood radius in metres. Default: the knee of the k-distance curve,
+        capped where core points stop being denser than the area average
         (:func:`suggest_eps`). With ``method="hdbscan"`` it is passed as
         ``cluster_selection_epsilon`` (0 when not given).
     min_samples : int, optional
@@ -235,7 +236,7 @@ def hotspot_dbscan(
         warnings.append(
             f"only {n} incidents, fewer than min_samples = {min_samples}: no cluster is possible, all are noise"
         )
-    suggested = suggest_eps(stack.positions, stack.counts, min_samples, seed=seed)
+    suggested = suggest_eps(stack.positions, stack.counts, min_samples, params["area"].value, seed=seed)
     if method == "dbscan":
         params["eps"] = given("eps", eps, "m") if eps is not None else suggested
         eps = params["eps"].value
@@ -462,21 +463,25 @@ def suggest_min_cluster_size(n_incidents: int, min_samples: int) -> Parameter:
     )
 
 
-def k_distance_curve(positions: np.ndarray, counts: np.ndarray, min_samples: int, *, seed: int = 0) -> tuple[np.ndarray, int]:
-    """Weighted core distance of each distinct position, sorted ascending.
+def k_distance_curve(
+    positions: np.ndarray, counts: np.ndarray, min_samples: int, *, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The k-distance curve of the incidents, computed on their distinct positions.
 
-    The core distance of a position is the smallest radius within which the
-    incidents (its own stack included) reach ``min_samples``: 0 for a stack of
-    ``min_samples`` or more. It is the raw k-distance with k = min_samples, computed
-    on distinct positions with their counts. Positions that cannot reach
-    ``min_samples`` at any radius are left out. Above ``CURVE_BUDGET`` neighbour
-    entries a seeded sample of positions is used.
+    The k-distance (core distance) of a position is the smallest radius within which
+    the incidents, its own stack included, reach ``min_samples``: 0 for a stack of
+    ``min_samples`` or more. Every incident at a position has that position's
+    k-distance, so the distances sorted and each taken ``count`` times are the sorted
+    k-distance graph of the raw points (Ester et al. 1996), from m positions instead
+    of n points. Positions that cannot reach ``min_samples`` at any radius are left
+    out. Above ``CURVE_BUDGET`` neighbour entries a seeded sample of positions is used.
 
-    Returns the sorted distances and the number of positions they came from.
+    Returns the sorted distances, the incident count of each, and the number of
+    positions they came from.
     """
     m = len(positions)
     if m == 0 or counts.sum() < min_samples:
-        return np.zeros(0), 0
+        return np.zeros(0), np.zeros(0, np.int64), 0
     k = int(min(min_samples, m))
     sample = np.arange(m)
     if m * k > CURVE_BUDGET:
@@ -486,36 +491,59 @@ def k_distance_curve(positions: np.ndarray, counts: np.ndarray, min_samples: int
     dist, idx = tree.query(positions[sample], k=k, workers=-1)
     dist, idx = dist.reshape(len(sample), k), idx.reshape(len(sample), k)
     reach = np.cumsum(counts[idx], axis=1) >= min_samples
-    first = reach.argmax(axis=1)
-    core = dist[np.arange(len(sample)), first]
-    core = core[reach.any(axis=1)]
-    return np.sort(core), len(sample)
+    core = dist[np.arange(len(sample)), reach.argmax(axis=1)]
+    ok = reach.any(axis=1)
+    order = np.argsort(core[ok], kind="stable")
+    return core[ok][order], counts[sample][ok][order], len(sample)
 
 
-def knee(y: np.ndarray) -> int:
+def knee(y: np.ndarray, weights: np.ndarray | None = None) -> int:
     """Index of the knee of an ascending curve (Kneedle, Satopää et al. 2011).
 
     Both axes are scaled to [0, 1]; the knee is where the curve lies furthest below
     the straight line from its first to its last point (maximum of ``x - y``), which
-    for a convex curve is its point of maximum curvature relative to the chord.
+    for a convex curve is its point of maximum curvature relative to the chord. With
+    ``weights``, point i spans ``weights[i]`` on the x axis (x at the middle of its
+    span), as if it were repeated that many times.
     """
     if len(y) < 3 or y[-1] == y[0]:
         return len(y) - 1
-    x = np.linspace(0.0, 1.0, len(y))
+    if weights is None:
+        x = np.linspace(0.0, 1.0, len(y))
+    else:
+        x = np.cumsum(weights) - np.asarray(weights) / 2
+        x = (x - x[0]) / (x[-1] - x[0])
     yn = (y - y[0]) / (y[-1] - y[0])
     return int(np.argmax(x - yn))
 
 
-def suggest_eps(positions: np.ndarray, counts: np.ndarray, min_samples: int, *, seed: int = 0) -> Parameter:
-    """eps at the knee of the weighted k-distance curve (k = min_samples).
+def density_cap(n_incidents: int, area_m2: float, min_samples: int) -> float:
+    """The largest eps at which a core point is still ``DENSITY_FACTOR`` times as dense
+    as an even spread of the incidents over the study area.
 
-    The curve is :func:`k_distance_curve`, one value per distinct position; its knee
-    (:func:`knee`) separates positions in dense areas, whose k-distance is small, from
-    scattered ones. The value is rounded up to the metre. When the knee is at 0 m
-    (stacks that are core on their own), the smallest positive distance past the
-    knee is used; with fewer than 3 usable positions, ``FALLBACK_EPS_M``.
+    ``sqrt(min_samples * area / (DENSITY_FACTOR * pi * n))``: about
+    ``REFERENCE_RADIUS_M`` whenever :func:`suggest_min_samples` is above its floor.
     """
-    curve, used = k_distance_curve(positions, counts, min_samples, seed=seed)
+    return math.sqrt(min_samples * area_m2 / (DENSITY_FACTOR * math.pi * n_incidents))
+
+
+def suggest_eps(
+    positions: np.ndarray, counts: np.ndarray, min_samples: int, area_m2: float, *, seed: int = 0
+) -> Parameter:
+    """eps at the knee of the k-distance curve (k = min_samples), capped by density.
+
+    The curve is :func:`k_distance_curve` (the raw points' sorted k-distance graph,
+    computed on distinct positions weighted by their counts); its knee (:func:`knee`)
+    separates incidents in dense places, whose k-distance is small, from scattered
+    ones. On crime data the curve often bends gently and its knee lies among the
+    scattered incidents, so eps is capped at :func:`density_cap`: a core point must
+    be at least ``DENSITY_FACTOR`` times as dense as the study area on average,
+    otherwise clusters would be town-sized rather than hot spots. The value is
+    rounded up to the metre. When the knee is at 0 m (stacks that are core on their
+    own), the smallest positive distance past the knee is used; with fewer than 3
+    usable positions, ``FALLBACK_EPS_M``.
+    """
+    curve, weights, used = k_distance_curve(positions, counts, min_samples, seed=seed)
     sampled = f" (a sample of {used} of {len(positions)} positions)" if used < len(positions) else ""
     if len(curve) < 3:
         return chosen(
@@ -523,9 +551,14 @@ def suggest_eps(positions: np.ndarray, counts: np.ndarray, min_samples: int, *, 
             f"too few positions for a k-distance curve ({len(curve)} can reach min_samples = {min_samples}); "
             f"fallback {FALLBACK_EPS_M:g} m",
         )
-    i = knee(curve)
+    i = knee(curve, weights)
     value = curve[i]
-    note = ""
+    share = weights[: i + 1].sum() / weights.sum()
+    reason = (
+        f"knee (maximum curvature, Kneedle) of the k-distance curve, k = min_samples = {min_samples}, "
+        f"over {int(weights.sum())} incidents at {len(curve)} distinct positions{sampled}: "
+        f"{value:.1f} m, with {share:.0%} of incidents at or below it"
+    )
     if value <= 0:
         positive = curve[i:][curve[i:] > 0]
         if len(positive) == 0:
@@ -535,14 +568,15 @@ def suggest_eps(positions: np.ndarray, counts: np.ndarray, min_samples: int, *, 
                 f"eps only decides which stacks merge: fallback {FALLBACK_EPS_M:g} m",
             )
         value = positive[0]
-        note = "; the knee is at 0 m (stacks that are core on their own), so the next positive distance is used"
-    value = float(max(1.0, math.ceil(value)))
-    return chosen(
-        "eps", value, "m",
-        f"knee (maximum curvature, Kneedle) of the k-distance curve, k = min_samples = {min_samples}, over "
-        f"{len(curve)} distinct positions weighted by their counts{sampled}: position {i + 1} of {len(curve)}, "
-        f"{curve[i]:.1f} m{note}",
-    )
+        reason += f"; that is 0 m (stacks core on their own), so the next positive distance, {value:.1f} m, is used"
+    cap = density_cap(int(counts.sum()), area_m2, min_samples)
+    if value > cap:
+        value = cap
+        reason += (
+            f"; capped at {cap:.1f} m, where {min_samples} incidents are {DENSITY_FACTOR:g} times "
+            "the study area's average density"
+        )
+    return chosen("eps", float(max(1.0, math.ceil(value))), "m", reason)
 
 
 def _warn_low_density(warnings, n, area_m2, eps, min_samples):

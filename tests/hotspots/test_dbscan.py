@@ -66,10 +66,33 @@ def test_knee_of_a_hockey_stick():
 def test_weighted_k_distance_counts_the_stack():
     positions = np.array([[0.0, 0.0], [10.0, 0.0], [1000.0, 0.0]])
     counts = np.array([3, 2, 6])
-    curve, used = k_distance_curve(positions, counts, 5)
+    curve, weights, used = k_distance_curve(positions, counts, 5)
     # the stack of 6 is core on its own; the other two reach 5 incidents at 10 m
     assert used == 3
-    assert np.allclose(curve, [0.0, 10.0, 10.0])
+    assert np.allclose(curve, [0.0, 10.0, 10.0]) and weights.tolist() == [6, 3, 2]
+
+
+def test_weighted_knee_is_the_knee_of_the_repeated_curve():
+    rng = np.random.default_rng(0)
+    y = np.sort(rng.gamma(2.0, 30.0, 300))
+    w = rng.integers(1, 20, 300)
+    assert y[knee(y, w)] == np.repeat(y, w)[knee(np.repeat(y, w))]
+
+
+def test_eps_is_capped_where_core_points_stop_being_dense():
+    # police.uk-like: 12,000 incidents on 3,000 snap points (town centres and a scattered
+    # background) with heavy-tailed popularity; the k-distance curve bends gently
+    rng = np.random.default_rng(0)
+    centres = rng.uniform([551000, 170000], [558000, 176000], (12, 2))
+    snaps = np.vstack([centres[rng.integers(0, 12, 2000)] + rng.normal(0, 250, (2000, 2)),
+                       rng.uniform(*EXTENT, (1000, 2))])
+    popularity = rng.pareto(1.2, 3000) + 1
+    xy = snaps[rng.choice(3000, size=12_000, p=popularity / popularity.sum())]
+    r = hotspot_dbscan(xy)
+    eps = r.parameters["eps"]
+    assert "capped" in eps.reason
+    assert eps.value == pytest.approx(100, abs=5)
+    assert not any("no denser" in w for w in r.warnings)
 
 
 def test_min_samples_rule_scales_with_incidents_and_area():
