@@ -236,38 +236,12 @@ def hotspot_dbscan(
         warnings.append(
             f"only {n} incidents, fewer than min_samples = {min_samples}: no cluster is possible, all are noise"
         )
-    suggested = suggest_eps(stack.positions, stack.counts, min_samples, params["area"].value, seed=seed)
     if method == "dbscan":
-        params["eps"] = given("eps", eps, "m") if eps is not None else suggested
-        eps = params["eps"].value
-        _warn_low_density(warnings, n, params["area"].value, eps, min_samples)
-        params["weights"] = chosen(
-            "weights", f"{n} incidents at {len(stack.counts)} distinct positions", "",
-            "incident counts per distinct position passed to DBSCAN as sample_weight: "
-            "the same core points and clusters as the raw points, at a fraction of the memory",
-        )
-        default_buffer = eps / 2
-        buffer_reason = f"half of eps ({eps:g} m)"
-        position_labels = _dbscan_positions(stack, eps, min_samples)
+        position_labels = _run_dbscan(stack, eps, params, warnings, seed)
     else:
-        params["min_cluster_size"] = (
-            given("min_cluster_size", min_cluster_size, "incidents") if min_cluster_size is not None
-            else suggest_min_cluster_size(n, min_samples)
-        )
-        selection_eps = 0.0 if eps is None else eps
-        params["eps"] = (
-            given("eps", eps, "m") if eps is not None
-            else chosen("eps", 0.0, "m", "HDBSCAN selects clusters by stability; no cluster_selection_epsilon")
-        )
-        position_labels, weights = _hdbscan_positions(
-            stack, min_samples, params["min_cluster_size"].value, selection_eps, hdbscan_max_rows, warnings
-        )
-        params["weights"] = weights
-        default_buffer = suggested.value / 2
-        buffer_reason = f"half of the k-distance knee ({suggested.value:g} m; {suggested.reason})"
-    params["buffer"] = given("buffer", buffer, "m") if buffer is not None else chosen(
-        "buffer", default_buffer, "m", buffer_reason
-    )
+        position_labels = _run_hdbscan(stack, eps, min_cluster_size, hdbscan_max_rows, params, warnings, seed)
+    if buffer is not None:
+        params["buffer"] = given("buffer", buffer, "m")
 
     # 4. order clusters by size and describe them
     position_labels = order_by_size(position_labels, stack.counts)
@@ -589,6 +563,45 @@ def _warn_low_density(warnings, n, area_m2, eps, min_samples):
 
 
 # -------------------------------------------------------------------- clustering
+
+
+def _run_dbscan(stack, eps, params, warnings, seed):
+    """Choose eps (and the buffer) unless given, then DBSCAN labels per distinct position."""
+    n, area, min_samples = int(stack.counts.sum()), params["area"].value, params["min_samples"].value
+    params["eps"] = (
+        given("eps", eps, "m") if eps is not None
+        else suggest_eps(stack.positions, stack.counts, min_samples, area, seed=seed)
+    )
+    eps = params["eps"].value
+    _warn_low_density(warnings, n, area, eps, min_samples)
+    params["weights"] = chosen(
+        "weights", f"{n} incidents at {len(stack.counts)} distinct positions", "",
+        "incident counts per distinct position passed to DBSCAN as sample_weight: "
+        "the same core points and clusters as the raw points, at a fraction of the memory",
+    )
+    params["buffer"] = chosen("buffer", eps / 2, "m", f"half of eps ({eps:g} m)")
+    return _dbscan_positions(stack, eps, min_samples)
+
+
+def _run_hdbscan(stack, eps, min_cluster_size, max_rows, params, warnings, seed):
+    """Choose min_cluster_size (and the buffer) unless given, then HDBSCAN labels per distinct position."""
+    n, min_samples = int(stack.counts.sum()), params["min_samples"].value
+    params["min_cluster_size"] = (
+        given("min_cluster_size", min_cluster_size, "incidents") if min_cluster_size is not None
+        else suggest_min_cluster_size(n, min_samples)
+    )
+    params["eps"] = (
+        given("eps", eps, "m") if eps is not None
+        else chosen("eps", 0.0, "m", "HDBSCAN selects clusters by stability; no cluster_selection_epsilon")
+    )
+    labels, params["weights"] = _hdbscan_positions(
+        stack, min_samples, params["min_cluster_size"].value, params["eps"].value, max_rows, warnings
+    )
+    suggested = suggest_eps(stack.positions, stack.counts, min_samples, params["area"].value, seed=seed)
+    params["buffer"] = chosen(
+        "buffer", suggested.value / 2, "m", f"half of the eps DBSCAN would choose ({suggested.value:g} m)"
+    )
+    return labels
 
 
 def _dbscan_positions(stack: Stack, eps: float, min_samples: int) -> np.ndarray:

@@ -306,7 +306,8 @@ def _dated_rows(xy, times, precision, warnings):
         raise ValueError(
             f"points must hold at least 2 incidents with a day or minute date for a Knox test; {int(usable.sum())} do"
         )
-    stamp = times[usable].normalize().to_numpy().astype("datetime64[D]").astype(np.int64)
+    local = times[usable] if times.tz is None else times[usable].tz_localize(None)  # days by the wall clock
+    stamp = local.normalize().to_numpy().astype("datetime64[D]").astype(np.int64)
     return xy[usable], stamp, warnings
 
 

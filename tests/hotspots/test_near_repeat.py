@@ -151,3 +151,10 @@ def test_suggested_bands():
     days = times.astype("datetime64[D]").astype(np.int64)
     assert suggest_day_bands(days, 7).value == 4
     assert suggest_day_bands(days[:2] * 0 + np.array([0, 30]), 7).value == 2
+
+
+def test_timezone_aware_times_count_days_by_the_wall_clock():
+    xy = np.array([[552000.0, 171000.0], [552010.0, 171000.0]])
+    times = pd.DatetimeIndex(["2024-06-01 00:30", "2024-06-08 23:30"]).tz_localize("Europe/London")
+    r = near_repeat_knox(xy, times=times, precision="minute", distance_band=100.0, permutations=9)
+    assert r.matrix("observed").loc["1 to 100 m", "0 to 7 days"] == 1  # 7 calendar days apart
