@@ -35,6 +35,8 @@ class Selection:
 
     exprs: dict[str, str]
     reasons: list[tuple[str, str]] = field(default_factory=list)
+    #: Named expressions computed once per row before ``exprs`` and ``reasons``, which may use them by name.
+    pre: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

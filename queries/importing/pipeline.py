@@ -90,7 +90,8 @@ def run_import(
         raise
     finally:
         src.close()
-        for t in ("_staging", "_candidate", "_placed"):
+        con.execute("DROP VIEW IF EXISTS _candidate")
+        for t in ("_staging", "_placed", "_final"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
     step(1.0, "done")
     return report
@@ -104,39 +105,47 @@ def _candidates(con, kind: Kind, cols: dict[str, str], src: SourceText, now: dat
         f"CAST({sel.exprs.get(name, 'NULL')} AS {CANDIDATE_TYPES.get(name, 'VARCHAR')}) AS {name}"
         for name in CANDIDATE_COLUMNS
     )
+    pre = "".join(f", {expr} AS {name}" for name, expr in sel.pre.items())
+    given_key = sel.exprs.get("given_key", "NULL")
     con.execute(
         f"""
-        CREATE TEMP TABLE _candidate AS
-        SELECT line, {first_reason(reasons)} AS reason, {raw_row(ncols, src.delimiter)} AS raw,
-               {content_hash(ncols)} AS row_hash,
+        CREATE TEMP VIEW _candidate AS
+        SELECT line, {first_reason(reasons)} AS reason,
+               CASE WHEN ({given_key}) IS NULL THEN {content_hash(ncols)} END AS row_hash,
                {select}
-        FROM _staging
-        """,
-        {"now": now},
+        FROM (SELECT *{pre} FROM _staging)
+        """.replace("$now", f"TIMESTAMP '{now.isoformat(sep=' ', timespec='seconds')}'")
     )
 
 
 def _fates(con, source: str) -> None:
-    """Key every row and decide its fate: accepted, rejected, outside or duplicate."""
+    """Key every row and decide its fate: accepted, rejected, outside or duplicate.
+
+    Rows without a key of their own are keyed by their content and their occurrence
+    among identical rows, so identical rows stay distinct incidents but a re-import
+    of the same file matches them one for one.
+    """
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE _placed AS
+        CREATE TEMP TABLE _final AS
         WITH keyed AS (
-            SELECT *,
-                   coalesce(given_key,
-                            'h:' || row_hash || ':' || row_number() OVER (PARTITION BY row_hash ORDER BY line)) AS source_key
-            FROM _placed
-        ), ranked AS (
-            SELECT *, row_number() OVER (PARTITION BY source_key, (reason IS NULL AND inside) ORDER BY line) AS nth
-            FROM keyed
+            SELECT * EXCLUDE (row_hash, occ), coalesce(given_key, 'h:' || row_hash || ':' || occ) AS source_key
+            FROM (
+                SELECT *, NULL::BIGINT AS occ FROM _placed WHERE given_key IS NOT NULL
+                UNION ALL BY NAME
+                SELECT *, row_number() OVER (PARTITION BY row_hash ORDER BY line) AS occ
+                FROM _placed WHERE given_key IS NULL
+            )
+        ), firsts AS (
+            SELECT source_key, min(line) AS first_line FROM keyed WHERE reason IS NULL AND inside GROUP BY source_key
         )
-        SELECT r.*,
-               CASE WHEN r.reason IS NOT NULL THEN 'rejected'
-                    WHEN NOT r.inside THEN 'outside'
-                    WHEN r.nth > 1 OR e.source_key IS NOT NULL THEN 'duplicate'
+        SELECT k.*,
+               CASE WHEN k.reason IS NOT NULL THEN 'rejected'
+                    WHEN NOT k.inside THEN 'outside'
+                    WHEN f.first_line <> k.line
+                      OR k.source_key IN (SELECT source_key FROM incidents WHERE source = $source) THEN 'duplicate'
                     ELSE 'accepted' END AS fate
-        FROM ranked r
-        LEFT JOIN (SELECT source_key FROM incidents WHERE source = $source) e ON e.source_key = r.source_key
+        FROM keyed k LEFT JOIN firsts f ON f.source_key = k.source_key
         """,
         {"source": source},
     )
@@ -148,18 +157,18 @@ def _store(con, import_id: int, source: str, within: str, staged, src: SourceTex
     )
     con.execute(
         f"INSERT INTO incidents ({', '.join(STORED_COLUMNS)}) "
-        f"SELECT {select} FROM _placed WHERE fate = 'accepted' ORDER BY occurred_at, layer, category",
+        f"SELECT {select} FROM _final WHERE fate = 'accepted' ORDER BY occurred_at",
         {"source": source, "import_id": import_id},
     )
     con.execute(
-        """
+        f"""
         INSERT INTO rejected_rows
-        SELECT $import_id, line, raw,
+        SELECT $import_id, line, {raw_row(len(src.header), src.delimiter)},
                CASE WHEN fate = 'outside' AND easting IS NULL AND lsoa21cd IS NULL
                     THEN 'no location: cannot be placed in ' || $within
                     WHEN fate = 'outside' THEN 'outside ' || $within
                     ELSE reason END
-        FROM _placed WHERE fate IN ('rejected', 'outside')
+        FROM _final JOIN _staging USING (line) WHERE fate IN ('rejected', 'outside')
         ORDER BY line
         """,
         {"import_id": import_id, "within": within},
@@ -170,7 +179,7 @@ def _store(con, import_id: int, source: str, within: str, staged, src: SourceTex
 
 
 def _count(con, report: ImportReport, staged, src: SourceText) -> None:
-    fates = dict(con.execute("SELECT fate, count(*) FROM _placed GROUP BY fate").fetchall())
+    fates = dict(con.execute("SELECT fate, count(*) FROM _final GROUP BY fate").fetchall())
     early = len(staged.parse_rejects) + len(src.early_rejects)
     report.accepted = fates.get("accepted", 0)
     report.rejected = fates.get("rejected", 0) + early
@@ -178,13 +187,13 @@ def _count(con, report: ImportReport, staged, src: SourceText) -> None:
     report.duplicate = fates.get("duplicate", 0)
     report.read = report.accepted + report.rejected + report.outside + report.duplicate
     report.no_location = con.execute(
-        "SELECT count(*) FROM _placed WHERE pos_kind = 'none' AND reason IS NULL"
+        "SELECT count(*) FROM _final WHERE pos_kind = 'none' AND reason IS NULL"
     ).fetchone()[0]
     report.sample_rejects = [
         (line, reason)
         for line, reason in con.execute(
             "SELECT line, reason FROM rejected_rows WHERE import_id = ? AND line NOT IN "
-            "(SELECT line FROM _placed WHERE fate = 'outside') ORDER BY line LIMIT ?",
+            "(SELECT line FROM _final WHERE fate = 'outside') ORDER BY line LIMIT ?",
             [report.import_id, SAMPLE_REJECTS],
         ).fetchall()
     ]

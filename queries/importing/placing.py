@@ -84,7 +84,8 @@ def place_sql(candidate: str, *, within: str, lsoa_decides_within: bool) -> str:
                coalesce(c.reason, {position_reason}) AS reason,
                pc.easting AS pc_e, pc.northing AS pc_n, pc.longitude AS pc_lon, pc.latitude AS pc_lat
         FROM {candidate} c
-        LEFT JOIN _postcodes pc ON c.pos_kind = 'postcode' AND pc.key = replace(upper(c.postcode), ' ', '')
+        -- A plain equi-join: an extra condition in ON makes DuckDB fall back to a slow nested-loop join.
+        LEFT JOIN _postcodes pc ON pc.key = CASE WHEN c.pos_kind = 'postcode' THEN replace(upper(c.postcode), ' ', '') END
     ), t AS (
         SELECT p.*,
                CASE WHEN reason IS NULL AND pos_kind = 'wgs84'

@@ -2,7 +2,8 @@
 
 from queries.importing.columns import Column
 from queries.importing.kind import Kind, Selection, position
-from queries.importing.sqlparts import quoted, sql_list, text
+from queries.importing.sqlparts import quoted, text
+from queries.importing.vocab import vocabulary_sql
 
 #: The 14 police.uk crime types; anti-social behaviour is its own layer.
 CRIME_TYPES = (
@@ -30,8 +31,7 @@ COLUMNS = [
 
 def crime_type_sql(col: str) -> str:
     """The canonical police.uk crime type for a (case- or space-varied) value, else NULL."""
-    canon = sql_list(CRIME_TYPES)
-    return f"list_filter({canon}, t -> lower(t) = lower(regexp_replace(trim({col}), '\\s+', ' ', 'g')))[1]"
+    return vocabulary_sql(col, CRIME_TYPES)
 
 
 def month_sql(col: str) -> str:
@@ -49,13 +49,13 @@ def _key(cols: dict[str, str]) -> str:
         f"coalesce(trim({cols[c]}), '')" for c in ("month", "longitude", "latitude", "lsoa_code", "crime_type")
     )
     crime_id = text(cols["crime_id"])
-    return f"CASE WHEN {crime_id} IS NOT NULL THEN {crime_id} || ':' || left(md5(concat_ws('|', {parts})), 12) END"
+    return f"CASE WHEN {crime_id} IS NOT NULL THEN concat_ws('|', {crime_id}, {parts}) END"
 
 
 def _select(cols: dict[str, str]) -> Selection:
     pos = position(cols)
-    ctype = crime_type_sql(cols["crime_type"])
-    month = month_sql(cols["month"])
+    pre = {"_ctype": crime_type_sql(cols["crime_type"]), "_month": month_sql(cols["month"])}
+    ctype, month = "_ctype", "_month"
     lsoa = text(cols["lsoa_code"])
     exprs = {
         **pos.exprs,
@@ -83,7 +83,7 @@ def _select(cols: dict[str, str]) -> Selection:
          f"'LSOA code ' || {quoted(cols['lsoa_code'])} || ' is not an LSOA code'"),
         *pos.reasons,
     ]
-    return Selection(exprs, reasons)
+    return Selection(exprs, reasons, pre)
 
 
 KIND = Kind(

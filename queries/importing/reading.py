@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +36,7 @@ class SourceText:
 
     path: Path  # the file as given
     read_path: Path  # the file DuckDB reads (a normalised temporary copy when needed)
-    sha256: str
+    _sha: "_Sha256"
     delimiter: str
     header: list[str]
     total_lines: int  # physical lines including the header
@@ -46,6 +47,10 @@ class SourceText:
     #: Empty lines (DuckDB skips them; they still count as lines).
     blank_lines: list[int] = field(default_factory=list)
     _tmpdir: tempfile.TemporaryDirectory | None = None
+
+    @property
+    def sha256(self) -> str:
+        return self._sha.hexdigest()
 
     def close(self) -> None:
         if self._tmpdir is not None:
@@ -64,7 +69,8 @@ def prepare_text(path: Path, data: bytes | None = None) -> SourceText:
             raise ImportFailed(path, "is a directory, not a file") from None
         except OSError as exc:
             raise ImportFailed(path, f"cannot be read: {exc.strerror or exc}") from None
-    sha = hashlib.sha256(data).hexdigest()
+    # hashlib releases the GIL on large buffers, so the digest overlaps the parsing.
+    sha = _Sha256(data)
     notes: list[str] = []
     rewritten = False
 
@@ -90,7 +96,7 @@ def prepare_text(path: Path, data: bytes | None = None) -> SourceText:
         rewritten = rewritten or bool(early)
 
     src = SourceText(
-        path=path, read_path=path, sha256=sha, delimiter=delimiter, header=header,
+        path=path, read_path=path, _sha=sha, delimiter=delimiter, header=header,
         total_lines=total_lines, has_quotes=b'"' in text_bytes, notes=notes, early_rejects=early,
         blank_lines=_blank_lines(text_bytes, total_lines),
     )
@@ -99,6 +105,22 @@ def prepare_text(path: Path, data: bytes | None = None) -> SourceText:
         src.read_path = Path(src._tmpdir.name) / "normalised.csv"
         src.read_path.write_bytes(text_bytes)
     return src
+
+
+class _Sha256:
+    """SHA-256 of a buffer, computed on a background thread."""
+
+    def __init__(self, data: bytes):
+        self._digest: str | None = None
+        self._thread = threading.Thread(target=self._run, args=(data,), daemon=True)
+        self._thread.start()
+
+    def _run(self, data: bytes) -> None:
+        self._digest = hashlib.sha256(data).hexdigest()
+
+    def hexdigest(self) -> str:
+        self._thread.join()
+        return self._digest
 
 
 def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str | None]:
@@ -182,12 +204,12 @@ def stage(con: duckdb.DuckDBPyConnection, src: SourceText, table: str) -> Staged
     ncols = len(src.header)
     columns = {f"c{i}": "VARCHAR" for i in range(ncols)}
     rejects_table, rejects_scan = f"{table}_rejects", f"{table}_scans"
-    con.execute(f"DROP TABLE IF EXISTS {table}_raw")
+    con.execute(f"DROP TABLE IF EXISTS {table}")
     try:
         con.execute(
             f"""
-            CREATE TEMP TABLE {table}_raw AS
-            SELECT row_number() OVER () AS rn, *
+            CREATE TEMP TABLE {table} AS
+            SELECT row_number() OVER () + 1 AS line, *
             FROM read_csv(?, columns = {_duck_struct(columns)}, header = false, skip = 1,
                           auto_detect = false, delim = ?, quote = '"', escape = '"',
                           max_line_size = {MAX_LINE_BYTES + 1024}, strict_mode = true,
@@ -213,7 +235,7 @@ def stage(con: duckdb.DuckDBPyConnection, src: SourceText, table: str) -> Staged
     con.execute(f"DROP TABLE IF EXISTS {rejects_table}")
     con.execute(f"DROP TABLE IF EXISTS {rejects_scan}")
 
-    rows = con.execute(f"SELECT count(*) FROM {table}_raw").fetchone()[0]
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     _attach_lines(con, src, table, rows, parse_rejects)
     return Staged(table=table, rows=rows, parse_rejects=parse_rejects)
 
@@ -240,7 +262,7 @@ def _attach_lines(con, src: SourceText, table: str, rows: int, parse_rejects) ->
             f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(len(src.header))
         )
         spans = np.array(
-            [r[0] for r in con.execute(f"SELECT {nl_expr} FROM {table}_raw ORDER BY rn").fetchall()],
+            [r[0] for r in con.execute(f"SELECT {nl_expr} FROM {table} ORDER BY line").fetchall()],
             dtype=np.int64,
         ) + 1
     else:
@@ -274,22 +296,15 @@ def _attach_lines(con, src: SourceText, table: str, rows: int, parse_rejects) ->
             f"returned {rows:,} rows, {len(parse_rejects):,} unparseable and {len(blank):,} blank lines; "
             "nothing was imported (is a quoted field left open?)",
         )
-    line_table = f"{table}_lines"
-    con.execute(f"DROP TABLE IF EXISTS {line_table}")
-    con.execute(f"CREATE TEMP TABLE {line_table} (rn BIGINT, line BIGINT)")
-    if rows:
-        import pandas as pd
+    if np.array_equal(starts, np.arange(2, rows + 2)):
+        return  # the row numbers given at parse time are already the lines
+    import pandas as pd
 
-        frame = pd.DataFrame({"rn": np.arange(1, rows + 1, dtype=np.int64), "line": starts.astype(np.int64)})
-        con.register("_lines_frame", frame)
-        con.execute(f"INSERT INTO {line_table} SELECT * FROM _lines_frame")
-        con.unregister("_lines_frame")
-    con.execute(
-        f"CREATE TEMP TABLE {table} AS SELECT l.line, r.* EXCLUDE (rn) "
-        f"FROM {table}_raw r JOIN {line_table} l USING (rn) ORDER BY l.line"
-    )
-    con.execute(f"DROP TABLE {table}_raw")
-    con.execute(f"DROP TABLE {line_table}")
+    # Staged rows are numbered 2, 3, ... in file order; move each to its real line.
+    frame = pd.DataFrame({"rn": np.arange(2, rows + 2, dtype=np.int64), "real": starts.astype(np.int64)})
+    con.register("_lines_frame", frame)
+    con.execute(f"UPDATE {table} SET line = f.real FROM _lines_frame f WHERE {table}.line = f.rn")
+    con.unregister("_lines_frame")
 
 
 def _blank_lines(data: bytes, total_lines: int) -> list[int]:
