@@ -58,8 +58,13 @@ class SourceText:
             self._tmpdir = None
 
 
-def prepare_text(path: Path, data: bytes | None = None) -> SourceText:
-    """Check and normalise ``path`` (or ``data`` read from it) for DuckDB."""
+def prepare_text(path: Path, data: bytes | None = None, *, original: bytes | None = None) -> SourceText:
+    """Check and normalise ``path`` for DuckDB.
+
+    ``data`` is text converted from ``path`` (a spreadsheet, say) to read instead of
+    the file, and ``original`` the file's own bytes, for its digest.
+    """
+    converted = data is not None
     if data is None:
         try:
             data = path.read_bytes()
@@ -70,9 +75,9 @@ def prepare_text(path: Path, data: bytes | None = None) -> SourceText:
         except OSError as exc:
             raise ImportFailed(path, f"cannot be read: {exc.strerror or exc}") from None
     # hashlib releases the GIL on large buffers, so the digest overlaps the parsing.
-    sha = _Sha256(data)
+    sha = _Sha256(original if original is not None else data)
     notes: list[str] = []
-    rewritten = False
+    rewritten = converted
 
     text_bytes, encoding_note = _to_utf8(path, data)
     if encoding_note:
