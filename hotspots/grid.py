@@ -442,42 +442,61 @@ def bin_points(
 
     Notes
     -----
-    O(n) with ``np.bincount``; a million points take a few milliseconds (simple) or
-    about four times that (linear).
+    O(n + cells) with ``np.bincount``: one scatter per point (simple) or four
+    (linear). A million points take about 8 ms (simple) or 20-30 ms (linear) on a
+    quarter-million to a million cells.
     """
     if method not in ("simple", "linear"):
         raise ValueError(f"`method` must be 'simple' or 'linear'; got {method!r}")
     x = np.asarray(x, dtype=float).ravel()
     y = np.asarray(y, dtype=float).ravel()
     w = None if weights is None else np.asarray(weights, dtype=float).ravel()
+    linear = method == "linear"
     n = grid.size
-    if method == "simple":
-        out = np.zeros(n)
-        for s in range(0, x.size, _CHUNK):
-            flat, ok, _, _ = _chunk_positions(grid, x[s : s + _CHUNK], y[s : s + _CHUNK], linear=False)
-            out += np.bincount(flat, weights=_chunk_weights(w, s, ok), minlength=n)
-        return out.reshape(grid.shape)
+    # Cell indices (and fractions) for all points, computed chunk by chunk into arrays
+    # allocated once; points outside the grid are left out as we go.
+    index = np.empty(x.size, dtype=np.intp)
+    tx = np.empty(x.size) if linear else None
+    ty = np.empty(x.size) if linear else None
+    kept_w = None if w is None else np.empty(x.size)
+    used = 0
+    for s in range(0, x.size, _CHUNK):
+        flat, ok, fx, fy = _chunk_positions(grid, x[s : s + _CHUNK], y[s : s + _CHUNK], linear=linear)
+        stop = used + flat.size
+        index[used:stop] = flat
+        if linear:
+            tx[used:stop] = fx
+            ty[used:stop] = fy
+        if w is not None:
+            kept_w[used:stop] = w[s : s + _CHUNK] if ok is None else w[s : s + _CHUNK][ok]
+        used = stop
+    index = index[:used]
+    if w is not None:
+        kept_w = kept_w[:used]
+    if not linear:
+        return np.bincount(index, weights=kept_w, minlength=n).astype(float).reshape(grid.shape)
+    tx, ty = tx[:used], ty[:used]
     # Linear: four moments per base cell (the cell centre to the north-west of the
     # point), shared out afterwards to the 2 x 2 block of centres around the point with
     # weights (1-tx)(1-ty), tx(1-ty), (1-tx)ty and tx ty.
-    m0, mx, my, mxy = (np.zeros(n) for _ in range(4))
-    for s in range(0, x.size, _CHUNK):
-        base, ok, tx, ty = _chunk_positions(grid, x[s : s + _CHUNK], y[s : s + _CHUNK], linear=True)
-        if w is None:
-            m0 += np.bincount(base, minlength=n)
-            mx += np.bincount(base, weights=tx, minlength=n)
-            my += np.bincount(base, weights=ty, minlength=n)
-        else:
-            wc = _chunk_weights(w, s, ok)
-            m0 += np.bincount(base, weights=wc, minlength=n)
-            tx *= wc  # now w tx, so that tx * ty below is w tx ty
-            mx += np.bincount(base, weights=tx, minlength=n)
-            my += np.bincount(base, weights=ty * wc, minlength=n)
-        tx *= ty
-        mxy += np.bincount(base, weights=tx, minlength=n)
-    out = (m0 - mx - my + mxy).reshape(grid.shape)
-    east = (mx - mxy).reshape(grid.shape)
-    south = (my - mxy).reshape(grid.shape)
+    if kept_w is None:
+        m0 = np.bincount(index, minlength=n).astype(float)
+    else:
+        m0 = np.bincount(index, weights=kept_w, minlength=n)
+        tx *= kept_w  # now w tx, so that tx * ty below is w tx ty
+    mx = np.bincount(index, weights=tx, minlength=n)
+    my = np.bincount(index, weights=ty if kept_w is None else ty * kept_w, minlength=n)
+    tx *= ty
+    mxy = np.bincount(index, weights=tx, minlength=n)
+    out = m0  # in place from here: these arrays can be millions of cells
+    out -= mx
+    out -= my
+    out += mxy
+    mx -= mxy
+    my -= mxy
+    out = out.reshape(grid.shape)
+    east = mx.reshape(grid.shape)
+    south = my.reshape(grid.shape)
     south_east = mxy.reshape(grid.shape)
     # A grid one cell wide or high keeps everything in its only column or row.
     if grid.nx > 1:
@@ -499,15 +518,8 @@ def bin_points(
     return out
 
 
-def _chunk_weights(w: np.ndarray | None, start: int, ok: np.ndarray | None) -> np.ndarray | None:
-    if w is None:
-        return None
-    chunk = w[start : start + _CHUNK]
-    return chunk if ok is None else chunk[ok]
-
-
-#: Points are binned in chunks: small temporary arrays are much faster to allocate
-#: than a few arrays of a million values (page faults dominate otherwise).
+#: Cell indices are computed in chunks of this many points: small temporary arrays
+#: are much cheaper than arrays of a million values (page faults dominate otherwise).
 _CHUNK = 65_536
 
 
@@ -536,10 +548,11 @@ def _chunk_positions(grid: Grid, x: np.ndarray, y: np.ndarray, *, linear: bool):
     # half cell of the grid go wholly to the edge cell, so no mass is lost.
     fx -= 0.5
     np.subtract(grid.ny - 0.5, fy, out=fy)
-    np.clip(fx, 0.0, max(grid.nx - 1.0, 0.0), out=fx)
-    np.clip(fy, 0.0, max(grid.ny - 1.0, 0.0), out=fy)
-    ix = np.minimum(fx.astype(np.intp), max(grid.nx - 2, 0))
-    iy = np.minimum(fy.astype(np.intp), max(grid.ny - 2, 0))
+    # Clipped just below the last centre, so the base cell is at most the last but one.
+    np.clip(fx, 0.0, max(grid.nx - 1.0 - 1e-9, 0.0), out=fx)
+    np.clip(fy, 0.0, max(grid.ny - 1.0 - 1e-9, 0.0), out=fy)
+    ix = fx.astype(np.intp)
+    iy = fy.astype(np.intp)
     fx -= ix
     fy -= iy
     iy *= grid.nx

@@ -115,7 +115,8 @@ def test_density_integrates_to_the_number_of_incidents():
 def test_oversampling_rule():
     assert K.oversampling(25, 400, "quartic") == 1
     assert K.oversampling(25, 150, "quartic") == 2
-    assert K.oversampling(25, 150 / math.sqrt(8), "gaussian") == 2
+    assert K.oversampling(25, 75, "gaussian") == 2
+    assert K.oversampling(25, 150 / math.sqrt(8), "gaussian") == 3
     assert K.oversampling(25, 10, "quartic") == K.MAX_OVERSAMPLING
     assert K.oversampling(25, 10, "quartic", cells=2_000_000) == 1
 
