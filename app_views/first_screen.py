@@ -13,7 +13,7 @@ from maps import assets
 from maps.incident_map import DEMO_SOURCE, LAYER_STYLES, MAX_POINTS, base_map, incident_layer
 from queries.store import StoreError, default_db_path
 
-MAP_HEIGHT = 640
+MAP_HEIGHT = 600
 
 ATTRIBUTION = (
     "Basemap © OpenStreetMap contributors. Crime and ASB: police.uk, Open Government Licence v3.0. "
@@ -83,8 +83,8 @@ def render() -> None:
     with notes:
         if source == DEMO_SOURCE:
             st.info(
-                "**Generated demo data.** Rows from source `demo-generated` are synthetic, made to look like a "
-                "CSP police extract and council/fire logs; they are not real incidents."
+                "**Generated demo data:** rows from `demo-generated` are synthetic, not real incidents.",
+                icon="ℹ️",
             )
         if not layers:
             st.warning("Choose at least one layer in the sidebar to see incidents.")

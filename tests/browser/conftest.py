@@ -5,7 +5,6 @@ Chromium is Debian's (``apt-get install chromium``), driven by Playwright throug
 ``CHROMIUM`` to use another binary.
 """
 
-import importlib.util
 import os
 import shutil
 import socket
@@ -48,35 +47,15 @@ def artifacts_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def browser_store(tmp_path_factory) -> Path:
-    """A real store for the app.
-
-    The demo database (``python -m hotspots demo``) when the demo builder exists;
-    until then, the real police.uk files for Dartford imported with the project's
-    importer (month-precision rows, some without a location).
-    """
+    """A real store for the app: the demo database, built by the project's own command."""
     db = tmp_path_factory.mktemp("browser-store") / "hotspots.duckdb"
-    if importlib.util.find_spec("demo.build") is not None:
-        cmd = [sys.executable, "-m", "hotspots", "demo", "--db", str(db)]
-        done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
-        if done.returncode != 0 or not db.exists():
-            pytest.fail(
-                f"building the demo store failed ({' '.join(cmd)}, exit {done.returncode}):\n"
-                f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-            )
-        return db
-
-    from queries.importing import import_file
-    from queries.store import connect
-    from tests.fixtures import DARTFORD_GRAVESHAM
-
-    files = sorted(DARTFORD_GRAVESHAM.glob("*.csv"))
-    assert files, f"no police.uk files under {DARTFORD_GRAVESHAM}"
-    con = connect(db)
-    try:
-        for path in files:
-            import_file(con, "police-uk", path, within="dartford")
-    finally:
-        con.close()
+    cmd = [sys.executable, "-m", "hotspots", "demo", "--db", str(db)]
+    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0 or not db.exists():
+        pytest.fail(
+            f"building the demo store failed ({' '.join(cmd)}, exit {done.returncode}):\n"
+            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
     return db
 
 

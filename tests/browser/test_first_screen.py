@@ -114,7 +114,7 @@ def test_first_screen_shows_map_with_layers_offline(page, streamlit_app, artifac
     assert len(sent) == frames_before, "zooming the map made Streamlit rerun"
     zoom_before = page.evaluate(f"document.querySelector('{MAP_FRAME}').contentWindow.map.getZoom()")
 
-    # Drop the first chosen layer (a police.uk store has offences and ASB).
+    # Drop the first chosen layer (the demo store has four).
     layer_select = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Layer")
     remove = layer_select.locator('button[aria-label^="Remove "]').first
     removed = remove.get_attribute("aria-label")
