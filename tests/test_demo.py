@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from scipy.spatial import cKDTree
 
 import geodata
 from demo import asb, build, fires, fly_tipping, offences, places, timing
@@ -71,7 +72,7 @@ def in_area(area, frame):
 # --- the build ---------------------------------------------------------------------------
 
 
-def test_build_is_fast_complete_and_leaves_no_temporary_files(built):
+def test_build_is_fast_complete_and_leaves_no_temporary_files(built, con):
     path, summary, lines = built
     assert path.exists()
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
@@ -79,8 +80,14 @@ def test_build_is_fast_complete_and_leaves_no_temporary_files(built):
     assert any("Demo store at" in line for line in lines)
     assert summary["generated"] == {
         "offences.csv": sum(offences.per_year()), "asb.csv": sum(asb.per_year()),
-        "fly_tipping.csv": 3 * fly_tipping.FLY_TIPS_PER_YEAR, "fires.csv": summary["generated"]["fires.csv"],
+        "fly_tipping.csv": 3 * fly_tipping.FLY_TIPS_PER_YEAR,
+        "fires.csv": con.execute("SELECT count(*) FROM incidents WHERE layer = 'fire'").fetchone()[0],
     }
+    assert summary["rows"]["demo-generated"] == {
+        "offence": sum(offences.per_year()), "asb": sum(asb.per_year()),
+        "fly-tipping": 3 * fly_tipping.FLY_TIPS_PER_YEAR, "fire": summary["generated"]["fires.csv"],
+    }
+    assert summary["rows"]["police.uk"] == {"offence": 3_819, "asb": 453}
 
 
 def test_generated_files_import_cleanly_through_the_real_importers(built, con):
@@ -332,13 +339,21 @@ def test_times_are_in_the_demo_period_and_never_in_the_clock_change_gap(generate
 
 
 def test_generated_positions_start_at_real_places(con):
-    """Police rows sit within jitter of a police.uk snap point or a postcode centroid."""
+    """Police and fly-tipping rows sit within jitter of a police.uk snap point or a postcode
+    centroid (fires may also be anywhere on open land)."""
     rows = con.execute(
-        "SELECT easting, northing FROM incidents WHERE source = 'demo-generated' AND layer IN ('offence', 'asb')"
+        "SELECT easting, northing FROM incidents WHERE source = 'demo-generated' AND layer <> 'fire'"
     ).df()
-    from scipy.spatial import cKDTree
-
     snaps, pcs = places.snap_points(), places.postcode_centroids()
     real = np.vstack([snaps[["easting", "northing"]].to_numpy(), pcs[["easting", "northing"]].to_numpy()])
     dist, _ = cKDTree(real).query(rows.to_numpy())
     assert dist.max() <= places.JITTER_M + 1.0
+
+
+def test_fires_on_open_land_keep_off_the_built_up_area(generated):
+    grass = generated[(generated["layer"] == "fire") & (generated["category"] == GRASS)]
+    off_heath = grass[~in_area("heath", grass)]
+    pcs = places.postcode_centroids()
+    dist, _ = cKDTree(pcs[["easting", "northing"]].to_numpy()).query(off_heath[["easting", "northing"]].to_numpy())
+    # The built-up area is a union of 16-sided circles: up to 3 m short of the true radius.
+    assert dist.min() >= places.BUILT_UP_RADIUS_M - 3
