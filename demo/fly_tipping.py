@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from demo import places, timing
-from demo.police import Places, choose
+from demo.police import choose
 
 # --- calibration targets -------------------------------------------------------------
 

@@ -5,7 +5,6 @@ source (the one with exact times), positions tested against geodata's polygons.
 """
 
 import hashlib
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
