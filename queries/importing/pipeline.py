@@ -55,13 +55,17 @@ def run_import(
 
     step(0.0, f"reading {path.name}")
     src = src or prepare_text(path)
-    report.notes += src.notes
-    con.execute("BEGIN TRANSACTION")
+    in_transaction = False
     try:
-        step(0.15, "parsing")
-        staged = stage(con, src, "_staging")
         cols = resolve(path, src.header, [*kind.columns, *POSITION_COLUMNS],
                        one_of=(kind.position_options,))
+        step(0.15, "parsing")
+        # Staging touches only TEMP tables, so it runs before the store's transaction: a
+        # parser error inside a transaction would abort it, and staging may re-read the file.
+        staged = stage(con, src, "_staging")
+        report.notes += src.notes
+        in_transaction = True
+        con.execute("BEGIN TRANSACTION")
         step(0.45, "checking rows")
         _candidates(con, kind, cols, src, now)
         step(0.6, "placing positions")
@@ -77,6 +81,8 @@ def run_import(
         report.import_id = import_id
         _store(con, import_id, source, within, staged, src)
         _count(con, report, staged, src)
+        if report.read == 0:
+            report.notes.append("The file has a header but no data rows.")
         report.seconds = time.perf_counter() - started
         con.execute(
             "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -86,7 +92,11 @@ def run_import(
         )
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        if in_transaction:
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.TransactionException:
+                pass  # BEGIN itself failed: there is nothing to roll back
         raise
     finally:
         src.close()

@@ -88,6 +88,10 @@ def prepare_text(path: Path, data: bytes | None = None, *, original: bytes | Non
         rewritten = True
     if not text_bytes.strip():
         raise ImportFailed(path, "the file is empty")
+    text_bytes, newline_note = _normalise_newlines(text_bytes)
+    if newline_note:
+        notes.append(newline_note)
+        rewritten = True
 
     total_lines = text_bytes.count(b"\n") + (0 if text_bytes.endswith(b"\n") else 1)
     first_line = text_bytes.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
@@ -135,7 +139,13 @@ def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str | None]:
         except UnicodeDecodeError as exc:
             raise ImportFailed(path, f"starts with a UTF-16 mark but is not UTF-16 text ({exc.reason})") from None
     if b"\x00" in data[:65536]:
-        raise ImportFailed(path, "is a binary file, not delimited text (an .xlsx? use `import generic`)")
+        encoding = _bomless_utf16(data)
+        if encoding is None:
+            raise ImportFailed(path, "is a binary file, not delimited text (an .xlsx? use `import generic`)")
+        try:
+            return data.decode(encoding).encode("utf-8"), "Decoded from UTF-16 (no byte-order mark)."
+        except UnicodeDecodeError as exc:
+            raise ImportFailed(path, f"looks like UTF-16 text but is not ({exc.reason})") from None
     if data.isascii():
         return data, None
     try:
@@ -143,20 +153,50 @@ def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str | None]:
         return data, None
     except UnicodeDecodeError:
         pass
-    # Windows-1252 leaves five bytes undefined; Latin-1 maps every byte, so those fall back to it.
-    text = "".join(
-        chunk.decode("cp1252", errors="strict") if _is_cp1252(chunk) else chunk.decode("latin-1")
-        for chunk in data.splitlines(keepends=True)
-    )
+    # Line by line, so a UTF-8 file with one line pasted from a Windows-1252 source keeps its
+    # UTF-8 lines. Windows-1252 leaves five bytes undefined; Latin-1 maps every byte, so those fall back to it.
+    text = "".join(_decode_line(chunk) for chunk in data.splitlines(keepends=True))
     return text.encode("utf-8"), "Not UTF-8: decoded as Windows-1252."
 
 
-def _is_cp1252(chunk: bytes) -> bool:
-    try:
-        chunk.decode("cp1252")
-        return True
-    except UnicodeDecodeError:
-        return False
+def _bomless_utf16(data: bytes) -> str | None:
+    """``utf-16-le`` or ``-be`` when ``data`` looks like UTF-16 text without a byte-order mark, else None.
+
+    Delimited text is mostly ASCII, so in UTF-16 every other byte is zero; a binary file is not
+    that regular.
+    """
+    head = data[:65536]
+    if len(head) < 4 or len(head) % 2:
+        return None
+    even, odd = head[0::2], head[1::2]
+    for encoding, zeros, text in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros.count(0) >= 0.9 * len(zeros) and text.count(0) <= 0.01 * len(text):
+            return encoding
+    return None
+
+
+def _decode_line(chunk: bytes) -> str:
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return chunk.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return chunk.decode("latin-1")
+
+
+def _normalise_newlines(data: bytes) -> tuple[bytes, str | None]:
+    """A file with bare CRs as line ends (old Mac, or pieced together) is read with CR, CRLF and LF each ending a line.
+
+    DuckDB's reader stops at a bare CR outside quotes. LF and CRLF files pass as they are;
+    a mix of LF and CRLF is left to ``stage``, which normalises it only if DuckDB refuses it
+    (so a CRLF kept inside a quoted field of an LF file stays as it was).
+    """
+    cr = data.count(b"\r")
+    if cr == 0 or cr == data.count(b"\r\n"):
+        return data, None
+    note = ("Line ends are CR only (old Mac): read as lines." if b"\n" not in data
+            else "Line ends are mixed (LF, CRLF and CR): each is read as a line end.")
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"), note
 
 
 def _sniff_header(path: Path, first_line: str) -> tuple[str, list[str]]:
@@ -188,8 +228,9 @@ def _drop_long_lines(text_bytes: bytes) -> tuple[bytes, list[tuple[int, str, str
         raw = text_bytes[s:e].decode("utf-8", errors="replace")
         rejects.append((int(i) + 1, raw[:200] + "...", f"line is {e - s:,} bytes long (limit {MAX_LINE_BYTES:,})"))
         pieces.append(text_bytes[cursor:s])
-        # Keep an empty line so physical line numbers after it do not move.
-        pieces.append(b"\n" if e < len(text_bytes) else b"")
+        # Keep an empty line (with its CR in a CRLF file) so physical line numbers after it do not move.
+        cr = b"\r" if text_bytes[s:e].endswith(b"\r") else b""
+        pieces.append(cr + b"\n" if e < len(text_bytes) else b"")
         cursor = e + 1
     pieces.append(text_bytes[cursor:])
     return b"".join(pieces), rejects
@@ -204,12 +245,66 @@ class Staged:
     parse_rejects: list[tuple[int, str, str]]  # (line, raw, reason)
 
 
+#: DuckDB error types that mean a quote was opened and not closed where it should be.
+QUOTE_ERRORS = ("UNQUOTED VALUE", "UNTERMINATED QUOTES")
+#: Re-reads after setting aside lines with an unterminated quote (one per read at first, then all found).
+MAX_QUOTE_REPAIRS, ONE_AT_A_TIME = 200, 20
+UNTERMINATED = "a quote opened on this line is never closed (unterminated quote); the line was set aside"
+
+
 def stage(con: duckdb.DuckDBPyConnection, src: SourceText, table: str) -> Staged:
-    """Parse ``src`` into TEMP table ``table`` (columns c0..cN as VARCHAR plus ``line``)."""
+    """Parse ``src`` into TEMP table ``table`` (columns c0..cN as VARCHAR plus ``line``).
+
+    A field that opens a quote and never closes it makes a CSV parser read on through the
+    following lines as one field, and DuckDB then rejects that whole stretch as one record.
+    Those good rows must not be lost: the line that opened the quote is set aside as a
+    rejected row (kept as an empty line, so line numbers do not move) and the file is read
+    again. Files without such a quote are read once.
+    """
+    ncols = len(src.header)
+    for attempt in range(MAX_QUOTE_REPAIRS + 1):
+        rejects = _read(con, src, table)
+        if not rejects:
+            parse_rejects = []
+            break
+        newlines = _newline_offsets(src.read_path)
+        parse_rejects, culprits = [], []
+        for line_byte, csv_line, error_type, message in rejects:
+            line = int(np.searchsorted(newlines, line_byte - 1)) + 1
+            raw = (csv_line or "").strip("\r\n")
+            if error_type in QUOTE_ERRORS and "\n" in raw:
+                culprits.append(line)
+            parse_rejects.append((line, raw, _duck_reason(error_type, message, ncols, raw)))
+        if not culprits:
+            break
+        if attempt == MAX_QUOTE_REPAIRS:
+            raise ImportFailed(
+                src.path, f"more than {MAX_QUOTE_REPAIRS} lines open a quote that is never closed; nothing was imported "
+                "(is the quote character used as a plain character in this file?)")
+        _set_aside(src, culprits if attempt >= ONE_AT_A_TIME else culprits[:1], UNTERMINATED)
+
+    # DuckDB reports one entry per error; a line may carry several (the first, in file order, is kept).
+    seen: dict[int, tuple[int, str, str]] = {}
+    for r in parse_rejects:
+        seen.setdefault(r[0], r)
+    parse_rejects = list(seen.values())
+
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    _attach_lines(con, src, table, rows, parse_rejects)
+    return Staged(table=table, rows=rows, parse_rejects=parse_rejects)
+
+
+def _read(con, src: SourceText, table: str) -> list[tuple[int, str, str, str]]:
+    """One DuckDB read of ``src.read_path`` into ``table``; returns its rejects in file order.
+
+    Each reject is (line_byte_position, csv_line, error_type, error_message). DuckDB's own
+    ``line`` does not count line breaks inside quoted fields, so callers locate rejects by byte.
+    """
     ncols = len(src.header)
     columns = {f"c{i}": "VARCHAR" for i in range(ncols)}
     rejects_table, rejects_scan = f"{table}_rejects", f"{table}_scans"
-    con.execute(f"DROP TABLE IF EXISTS {table}")
+    for t in (table, rejects_table, rejects_scan):  # (a failed read may have left its rejects tables)
+        con.execute(f"DROP TABLE IF EXISTS {t}")
     try:
         con.execute(
             f"""
@@ -224,37 +319,70 @@ def stage(con: duckdb.DuckDBPyConnection, src: SourceText, table: str) -> Staged
             [str(src.read_path), src.delimiter],
         )
     except duckdb.Error as exc:
+        if "invalid state" in str(exc) and _crlf_to_lf(src):
+            return _read(con, src, table)
         raise ImportFailed(src.path, f"could not be parsed as delimited text: {str(exc).splitlines()[0]}") from None
-
-    parse_rejects = [
-        (int(line), (csv_line or "").strip("\r\n"), _duck_reason(error_type, message, ncols))
-        for line, csv_line, error_type, message in con.execute(
-            f"SELECT line, csv_line, error_type, error_message FROM {rejects_table} ORDER BY line"
-        ).fetchall()
-    ]
-    # DuckDB reports one entry per error; a line may carry several.
-    seen: dict[int, tuple[int, str, str]] = {}
-    for r in parse_rejects:
-        seen.setdefault(r[0], r)
-    parse_rejects = list(seen.values())
+    rejects = con.execute(
+        f"SELECT line_byte_position, csv_line, error_type, error_message FROM {rejects_table} "
+        "ORDER BY line_byte_position, byte_position"
+    ).fetchall()
     con.execute(f"DROP TABLE IF EXISTS {rejects_table}")
     con.execute(f"DROP TABLE IF EXISTS {rejects_scan}")
+    return rejects
 
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    _attach_lines(con, src, table, rows, parse_rejects)
-    return Staged(table=table, rows=rows, parse_rejects=parse_rejects)
+
+def _crlf_to_lf(src: SourceText) -> bool:
+    """Rewrite a file that mixes CRLF and LF line ends with LF only; False if it does not mix them."""
+    data = src.read_path.read_bytes()
+    crlf = data.count(b"\r\n")
+    if crlf == 0 or crlf == data.count(b"\n"):
+        return False
+    if src._tmpdir is None:
+        src._tmpdir = tempfile.TemporaryDirectory(prefix="hotspots-import-")
+        src.read_path = Path(src._tmpdir.name) / "normalised.csv"
+    src.read_path.write_bytes(data.replace(b"\r\n", b"\n"))
+    src.notes.append("Line ends are mixed (LF and CRLF): read as LF.")
+    return True
+
+
+def _newline_offsets(path: Path) -> np.ndarray:
+    return np.flatnonzero(np.frombuffer(path.read_bytes(), dtype=np.uint8) == 10)
+
+
+def _set_aside(src: SourceText, lines: list[int], reason: str) -> None:
+    """Empty ``lines`` (1-based) in the file DuckDB reads, recording each as rejected with ``reason``."""
+    data = src.read_path.read_bytes()
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    starts = np.concatenate(([0], newlines + 1))
+    ends = np.concatenate((newlines, [len(data)]))
+    pieces, cursor = [], 0
+    for line in sorted(set(lines)):
+        s, e = int(starts[line - 1]), int(ends[line - 1])
+        content = data[s:e]
+        cr = b"\r" if content.endswith(b"\r") else b""
+        raw = content.rstrip(b"\r").decode("utf-8", errors="replace")
+        src.early_rejects.append((line, raw[:2000], reason))
+        pieces += [data[cursor:s], cr]
+        cursor = e
+    pieces.append(data[cursor:])
+    if src._tmpdir is None:
+        src._tmpdir = tempfile.TemporaryDirectory(prefix="hotspots-import-")
+        src.read_path = Path(src._tmpdir.name) / "normalised.csv"
+    src.read_path.write_bytes(b"".join(pieces))
 
 
 def _duck_struct(columns: dict[str, str]) -> str:
     return "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
 
 
-def _duck_reason(error_type: str, message: str, ncols: int) -> str:
+def _duck_reason(error_type: str, message: str, ncols: int, raw: str = "x") -> str:
+    if not raw.strip():
+        return "the row is empty (only spaces)"
     if error_type == "MISSING COLUMNS" or error_type == "TOO MANY COLUMNS":
         found = message.rsplit("Found:", 1)[-1].strip()
         return f"has {found} fields, the header has {ncols} (wrong delimiter or a stray delimiter in a field?)"
-    if error_type == "UNQUOTED VALUE":
-        return "has a quote inside an unquoted field"
+    if error_type in QUOTE_ERRORS:
+        return "has a misplaced quote: text follows a closing quote, or a quote is never closed"
     if error_type == "INVALID UNICODE":
         return "has bytes that are not valid text"
     return f"cannot be parsed ({error_type.lower()})"
