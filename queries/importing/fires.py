@@ -59,8 +59,9 @@ def _select(cols: dict[str, str]) -> Selection:
         (f"{text(cols['location_type'])} IS NULL", "'location_type is empty'"),
         (bad_number(area), f"'area_burnt_m2 ' || {quoted(area)} || ' is not a number'" if area else "NULL"),
         (f"{number(area)} < 0", f"'area_burnt_m2 ' || {quoted(area)} || ' is negative'" if area else "NULL"),
-        (f"{pos.exprs['pos_kind']} = 'none'", "'no position: easting/northing, latitude/longitude or postcode is empty'"),
+        # A half-given pair is named before "no position", which it would otherwise also be.
         *pos.reasons,
+        (f"{pos.exprs['pos_kind']} = 'none'", "'no position: easting/northing, latitude/longitude or postcode is empty'"),
     ]
     return Selection(exprs, reasons)
 

@@ -54,8 +54,9 @@ def _select(cols: dict[str, str]) -> Selection:
         *date_reasons("date", when, ts),
         (bad_time(time_col), f"'time ' || {quoted(time_col)} || ' is not HH:MM'" if time_col else "NULL"),
         (f"{text(waste)} IS NULL", "'waste_type is empty'"),
-        (f"{pos.exprs['pos_kind']} = 'none'", "'no position: easting/northing, latitude/longitude or postcode is empty'"),
+        # A half-given pair is named before "no position", which it would otherwise also be.
         *pos.reasons,
+        (f"{pos.exprs['pos_kind']} = 'none'", "'no position: easting/northing, latitude/longitude or postcode is empty'"),
     ]
     return Selection(exprs, reasons)
 

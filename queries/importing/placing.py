@@ -10,8 +10,10 @@ import shapely
 import geodata
 
 #: Great Britain in WGS84 and BNG, generously; anything outside is not a real position here.
+#: No land in Great Britain lies within 1 km of the BNG origin (west of Scilly), so small
+#: values are degrees or kilometres in the wrong columns, not metres.
 GB_LON, GB_LAT = (-8.7, 2.0), (49.8, 61.0)
-GB_E, GB_N = (0.0, 700_000.0), (0.0, 1_300_000.0)
+GB_E, GB_N = (1_000.0, 700_000.0), (1_000.0, 1_300_000.0)
 #: South-east England in BNG: a row whose easting/northing only land here once swapped was swapped.
 SE_E, SE_N = (450_000.0, 660_000.0), (80_000.0, 260_000.0)
 
@@ -58,6 +60,10 @@ def place_sql(candidate: str, *, within: str, lsoa_decides_within: bool) -> str:
             THEN 'latitude and longitude look swapped: longitude ' || x || ', latitude ' || y
           WHEN pos_kind = 'wgs84' AND NOT {in_gb_wgs}
             THEN 'longitude, latitude ' || {xy} || ' is not in Great Britain'
+          WHEN pos_kind = 'bng' AND x = 0 AND y = 0
+            THEN 'easting, northing ' || {xy} || ' is not a position (0, 0 often stands for a missing one)'
+          WHEN pos_kind = 'bng' AND ({in_gb_wgs} OR {swapped_wgs})
+            THEN 'easting, northing ' || {xy} || ' look like degrees (longitude, latitude), not metres'
           WHEN pos_kind = 'bng' AND NOT {in_se} AND {swapped_bng}
             THEN 'easting and northing look swapped: easting ' || x || ', northing ' || y
           WHEN pos_kind = 'bng' AND NOT {in_gb_bng}

@@ -50,8 +50,9 @@ def _select(cols: dict[str, str]) -> Selection:
         (f"{text(ctype_col)} IS NULL", "'crime_type is empty'"),
         (f"{ctype} IS NULL", f"'crime_type ' || {quoted(ctype_col)} || ' is not one of the 14 police.uk crime types'"),
         *[(bad_flag(cols.get(f)), f"'{f} ' || {quoted(cols[f])} || ' is not a yes/no flag'") for f in FLAGS if cols.get(f)],
-        (f"{pos.exprs['pos_kind']} = 'none'", "'no position: easting/northing, latitude/longitude or postcode is empty'"),
+        # A half-given pair is named before "no position", which it would otherwise also be.
         *pos.reasons,
+        (f"{pos.exprs['pos_kind']} = 'none'", "'no position: easting/northing, latitude/longitude or postcode is empty'"),
     ]
     return Selection(exprs, reasons)
 

@@ -116,9 +116,18 @@ def oversize_reasons(header: list[str], limit: int) -> list[tuple[str, str]]:
 
 
 def raw_row(ncols: int, delimiter: str) -> str:
-    """The row's fields joined back together, for the rejected-rows table."""
+    """The row's fields joined back together, for the rejected-rows table.
+
+    A field holding the delimiter, a quote or a line break is quoted again, so the text
+    reads back as the same fields.
+    """
     d = delimiter.replace("'", "''")
-    fields = ", ".join(f"coalesce(c{i}, '')" for i in range(ncols))
+
+    def field(c: str) -> str:
+        special = f"(contains({c}, '{d}') OR contains({c}, '\"') OR contains({c}, chr(10)) OR contains({c}, chr(13)))"
+        return f"CASE WHEN {c} IS NULL THEN '' WHEN {special} THEN '\"' || replace({c}, '\"', '\"\"') || '\"' ELSE {c} END"
+
+    fields = ", ".join(field(f"c{i}") for i in range(ncols))
     return f"left(concat_ws('{d}', {fields}), 2000)"
 
 
