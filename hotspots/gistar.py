@@ -71,7 +71,9 @@ def neighbourhood(cell_size: float, distance: float | None = None) -> np.ndarray
         return np.ones((3, 3))
     d = check_positive(distance, "distance")
     if d < cell_size:
-        raise ValueError(f"`distance` must be at least the cell size ({cell_size:g} m) to include any neighbour; got {d:g} m")
+        raise ValueError(
+            f"`distance` must be at least the cell size ({cell_size:g} m) to include any neighbour; got {d:g} m"
+        )
     m = int(math.floor(d / cell_size + 1e-9))
     off = np.arange(-m, m + 1) * cell_size
     d2 = off[:, None] ** 2 + off[None, :] ** 2
@@ -222,13 +224,17 @@ def choose_gistar_cell_size(n_incidents: int, area_m2: float, kernel_cells: int 
         return chosen(
             "cell_size", size, "m",
             f"the coarsest round size leaving at least {MIN_CELLS} cells in the study area; only about "
-            f"{expected:,.1f} incidents expected per neighbourhood ({n_incidents:,} incidents), too few for reliable z-scores",
+            f"{expected:,.1f} incidents expected per neighbourhood ({n_incidents:,} incidents), "
+            "too few for reliable z-scores",
         )
     if size <= base.value:
-        return chosen("cell_size", base.value, "m", f"{base.reason}; already holds about {n_incidents * base.value**2 * kernel_cells / area_m2:,.0f} incidents per neighbourhood")
+        held = n_incidents * base.value**2 * kernel_cells / area_m2
+        reason = f"{base.reason}; already about {held:,.0f} incidents per neighbourhood"
+        return chosen("cell_size", base.value, "m", reason)
     expected = n_incidents * size**2 * kernel_cells / area_m2
     reason = (
-        f"about {expected:,.0f} incidents expected per {kernel_cells}-cell neighbourhood ({n_incidents:,} incidents over "
+        f"about {expected:,.0f} incidents expected per {kernel_cells}-cell neighbourhood "
+        f"({n_incidents:,} incidents over "
         f"{area_m2 / 1e6:,.2f} km2; rule: the round size nearest sqrt({EXPECTED_PER_NEIGHBOURHOOD:g} x area / "
         f"({kernel_cells} x n)), so the normal approximation of Gi* holds)"
     )
@@ -372,7 +378,8 @@ def hotspot_gistar(
             # The expected count in a distance band does not depend on the cell size;
             # keep at least two cells across the band's radius.
             fitting = [s for s in NICE_CELL_SIZES if s <= distance / 2] or [NICE_CELL_SIZES[0]]
-            cell_choice = chosen("cell_size", float(fitting[-1]), "m", f"at most half the {distance:g} m distance band, so the band spans several cells")
+            why = f"at most half the {distance:g} m distance band, so the band spans several cells"
+            cell_choice = chosen("cell_size", float(fitting[-1]), "m", why)
     else:
         cell_choice = given("cell_size", cell_size, "m")
     c = float(cell_choice.value)
@@ -380,7 +387,8 @@ def hotspot_gistar(
     if distance is None:
         nb_choice = chosen("distance", None, "", "the default neighbourhood: the 8 adjacent cells and the cell itself")
     else:
-        nb_choice = Parameter("distance", distance, "m", f"cells with centres within {distance:g} m ({int(kernel.sum())} cells)", False)
+        why = f"cells with centres within {distance:g} m ({int(kernel.sum())} cells)"
+        nb_choice = Parameter("distance", distance, "m", why, False)
     if fdr:
         fdr_choice = chosen(
             "fdr", True, "",
@@ -403,7 +411,9 @@ def hotspot_gistar(
     # 4. Warnings and result.
     n_in = int(round(counts.sum()))
     if len(pts) > n_in:
-        warnings.append(f"{len(pts) - n_in:,} of {len(pts):,} incidents lie outside the study area's cells and were not counted")
+        warnings.append(
+            f"{len(pts) - n_in:,} of {len(pts):,} incidents lie outside the study area's cells and were not counted"
+        )
     if not np.isfinite(z[mask]).any():
         warnings.append("every cell has the same count (or there is one cell): Gi* is undefined and no cell is classed")
     else:

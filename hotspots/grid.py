@@ -174,13 +174,17 @@ def as_boundary(boundary: Any) -> shapely.Geometry | None:
         _check_crs(boundary, "boundary")
         boundary = boundary.geometry.union_all()
     if not isinstance(boundary, shapely.Geometry):
-        raise ValueError(f"`boundary` must be a shapely Polygon or MultiPolygon (EPSG:27700); got {type(boundary).__name__}")
+        raise ValueError(
+            f"`boundary` must be a shapely Polygon or MultiPolygon (EPSG:27700); got {type(boundary).__name__}"
+        )
     if not boundary.is_valid:
         boundary = shapely.make_valid(boundary)
     if boundary.geom_type == "GeometryCollection":
         boundary = shapely.union_all([g for g in boundary.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
     if boundary.is_empty or boundary.geom_type not in ("Polygon", "MultiPolygon") or boundary.area <= 0:
-        raise ValueError(f"`boundary` must be a non-empty Polygon or MultiPolygon with an area; got {boundary.geom_type}")
+        raise ValueError(
+            f"`boundary` must be a non-empty Polygon or MultiPolygon with an area; got {boundary.geom_type}"
+        )
     xmin, ymin, xmax, ymax = boundary.bounds
     if max(abs(xmin), abs(xmax)) <= 180 and max(abs(ymin), abs(ymax)) <= 90 and boundary.area < 10:
         raise ValueError("`boundary` looks like longitude/latitude degrees; it must be in EPSG:27700 metres")
@@ -476,7 +480,22 @@ def bin_points(
     if not linear:
         return np.bincount(index, weights=kept_w, minlength=n).astype(float).reshape(grid.shape)
     tx, ty = tx[:used], ty[:used]
-    # Linear: four moments per base cell (the cell centre to the north-west of the
+    # Offsets to the east and south neighbours; a grid one cell wide or high keeps
+    # everything in its only column or row.
+    dx = 1 if grid.nx > 1 else 0
+    dy = 1 if grid.ny > 1 else 0
+    step_x, step_y = dx, dy * grid.nx
+    if used <= 2 * n:
+        # Few points for the grid: one scatter of the four shares of every point.
+        west = 1.0 - tx
+        north = 1.0 - ty
+        if kept_w is not None:
+            west *= kept_w
+            tx = tx * kept_w
+        cells = np.concatenate([index, index + step_x, index + step_y, index + step_x + step_y])
+        shares = np.concatenate([west * north, tx * north, west * ty, tx * ty])
+        return np.bincount(cells, weights=shares, minlength=n).reshape(grid.shape)
+    # Many points: four moments per base cell (the cell centre to the north-west of the
     # point), shared out afterwards to the 2 x 2 block of centres around the point with
     # weights (1-tx)(1-ty), tx(1-ty), (1-tx)ty and tx ty.
     if kept_w is None:
@@ -498,23 +517,10 @@ def bin_points(
     east = mx.reshape(grid.shape)
     south = my.reshape(grid.shape)
     south_east = mxy.reshape(grid.shape)
-    # A grid one cell wide or high keeps everything in its only column or row.
-    if grid.nx > 1:
-        out[:, 1:] += east[:, :-1]
-    else:
-        out += east
-    if grid.ny > 1:
-        out[1:, :] += south[:-1, :]
-    else:
-        out += south
-    if grid.nx > 1 and grid.ny > 1:
-        out[1:, 1:] += south_east[:-1, :-1]
-    elif grid.nx > 1:
-        out[:, 1:] += south_east[:, :-1]
-    elif grid.ny > 1:
-        out[1:, :] += south_east[:-1, :]
-    else:
-        out += south_east
+    ny, nx = grid.shape
+    out[:, dx:] += east[:, : nx - dx]
+    out[dy:, :] += south[: ny - dy, :]
+    out[dy:, dx:] += south_east[: ny - dy, : nx - dx]
     return out
 
 

@@ -8,13 +8,17 @@ top 5% of the area by default) and a record of every parameter and why it was ch
 
 Example
 -------
->>> result = hotspot_kde(incidents, boundary=dartford)          # doctest: +SKIP
->>> print(result.parameters)                                     # doctest: +SKIP
-kernel quartic: the default, as CrimeStat, QGIS and ArcGIS
-bandwidth 180 m: Silverman's rule as in ArcGIS Pro ... (n = 12,000 incidents)
-cell size 25 m: about 116,000 cells over 72.70 km2 (rule: ...)
-threshold top 5%: cells with density at least 1,020 incidents/km2 ...
->>> result.cells.plot("density")                                 # doctest: +SKIP
+>>> result = hotspot_kde(incidents, boundary=dartford, snapped=True)   # doctest: +SKIP
+>>> for p in result.parameters.values():                               # doctest: +SKIP
+...     print(p)
+kernel = quartic (chosen automatically: the default, as CrimeStat, QGIS and ArcGIS)
+bandwidth = 276 m (chosen automatically: Silverman's rule as in ArcGIS Pro: ...)
+cell_size = 25 m (chosen automatically: about 116,325 cells over 72.72 km2 ...)
+snapped = True (given)
+threshold = top 5% (chosen automatically: the default, ...: cells with density at least ...)
+>>> result.summary                                                     # doctest: +SKIP
+'6 hot spots cover 5.0% of the area (3.64 km2) and hold 41% of the 20,000 incidents'
+>>> result.cells.plot("density")                                       # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -101,7 +105,9 @@ def kernel_laplacian(d2: np.ndarray, bandwidth: float, kernel: str) -> np.ndarra
     return kernel_value(d2, bandwidth, kernel) * (d2 / (h2 * h2) - 2.0 / h2)
 
 
-def kernel_array(cell_size: float, bandwidth: float, kernel: str = "quartic", *, linear_binning: bool = True) -> np.ndarray:
+def kernel_array(
+    cell_size: float, bandwidth: float, kernel: str = "quartic", *, linear_binning: bool = True
+) -> np.ndarray:
     """The kernel sampled at cell offsets, as the share of a point's mass per cell.
 
     Returns an odd square array summing to 1 (binned incidents are conserved
@@ -225,7 +231,9 @@ def kde_surface(
     # sub-cell when k_sub is even), padded by the kernel's reach.
     shift = 0.0 if k_sub % 2 else f / 2
     pad = m + 1
-    fine = Grid(grid.x0 + shift - pad * f, grid.y0 - shift - pad * f, f, grid.nx * k_sub + 2 * pad, grid.ny * k_sub + 2 * pad)
+    fine = Grid(
+        grid.x0 + shift - pad * f, grid.y0 - shift - pad * f, f, grid.nx * k_sub + 2 * pad, grid.ny * k_sub + 2 * pad
+    )
     binned = bin_points(fine, x, y, weights, method=binning)
     if not binned.any():
         return np.zeros(grid.shape)
@@ -365,10 +373,17 @@ def choose_bandwidth(points: Points, stack: Stacking, snapped: bool, kernel: str
     if h >= floor:
         radius, reason = h, rule_text
     else:
-        radius, reason = floor, f"{rule_text}; raised to the floor of {floor_text}, below which the map shows the points' positions, not a pattern"
+        radius = floor
+        reason = (
+            f"{rule_text}; raised to the floor of {floor_text}, below which the map shows "
+            "the points' positions, not a pattern"
+        )
     if kernel == "gaussian":
         value = radius / math.sqrt(8)
-        reason = f"standard deviation of a Gaussian as spread as a quartic of radius {radius:,.0f} m (radius / sqrt 8); {reason}"
+        reason = (
+            f"standard deviation of a Gaussian as spread as a quartic of radius {radius:,.0f} m "
+            f"(radius / sqrt 8); {reason}"
+        )
     else:
         value = radius
     return chosen("bandwidth", float(round(value, 1)), "m", reason)
@@ -418,12 +433,16 @@ def threshold_density(density: np.ndarray, mask: np.ndarray, kind: str, value: f
     if kind == "mean":
         mean = float(inside.mean()) if inside.size else 0.0
         cut = value * mean
-        return cut, f"{value:g} x the mean cell density of {mean:,.1f} incidents/km2 (Chainey): at least {cut:,.0f} incidents/km2"
+        text = f"{value:g} x the mean cell density of {mean:,.1f} incidents/km2 (Chainey): "
+        text += f"at least {cut:,.0f} incidents/km2"
+        return cut, text
     k = max(int(round(value / 100 * inside.size)), 1) if inside.size else 0
     if k == 0:
         return math.inf, "no cells in the area"
     cut = float(np.partition(inside, inside.size - k)[inside.size - k])
-    return cut, f"top {value:g}% of the area: cells with density at least {cut:,.0f} incidents/km2 ({k:,} of {inside.size:,} cells)"
+    text = f"top {value:g}% of the area: cells with density at least {cut:,.0f} incidents/km2 "
+    text += f"({k:,} of {inside.size:,} cells)"
+    return cut, text
 
 
 # --------------------------------------------------------------------------------------
@@ -696,7 +715,9 @@ def hotspot_kde(
         else:
             mapped_m2 = (np.ptp(pts.x) + 2 * reach) * (np.ptp(pts.y) + 2 * reach)
         cell_choice = choose_cell_size(
-            mapped_m2, at_most=radius / 4, why_at_most=f"at most a quarter of the {radius:,.0f} m kernel radius, so the kernel spans several cells"
+            mapped_m2,
+            at_most=radius / 4,
+            why_at_most=f"at most a quarter of the {radius:,.0f} m kernel radius, so the kernel spans several cells",
         )
     else:
         cell_choice = given("cell_size", cell_size, "m")
@@ -715,7 +736,8 @@ def hotspot_kde(
     hot = mask & (density >= cut) & (density > 0)
     hotspots = hotspot_polygons(grid, hot, density, counts, area, weight_sums)
     if threshold == DEFAULT_THRESHOLD:
-        threshold_choice = chosen("threshold", threshold, "", f"the default, the share the accuracy back-test scores; {cut_text}")
+        reason = f"the default, the share the accuracy back-test scores; {cut_text}"
+        threshold_choice = chosen("threshold", threshold, "", reason)
     elif kind == "density":
         threshold_choice = Parameter("threshold", float(level), "incidents/km2", cut_text, False)
     else:

@@ -262,3 +262,28 @@ def test_stack_points_sums_weights():
     y = np.array([2.0, 2.0, 6.0, 2.1])
     ux, uy, count, weight = G.stack_points(x, y, np.array([1.0, 2.0, 3.0, 4.0]))
     assert sorted(zip(ux, uy, count, weight)) == [(1.0, 2.0, 3, 7.0), (5.0, 6.0, 1, 3.0)]
+
+
+@pytest.mark.parametrize("n_points", [50, 20_000])  # one scatter of shares / four moments
+@pytest.mark.parametrize("shape", [(1, 1), (1, 5), (4, 1), (6, 7)])
+def test_linear_binning_paths_agree_with_a_brute_force_sum(n_points, shape):
+    rng = np.random.default_rng(10)
+    grid = G.Grid(1000.0, 2000.0, 10.0, shape[1], shape[0])
+    x = rng.uniform(grid.x0 - 5, grid.x1 + 5, n_points)
+    y = rng.uniform(grid.y0 - 5, grid.y1 + 5, n_points)
+    w = rng.uniform(0, 2, n_points)
+    got = G.bin_points(grid, x, y, w, method="linear")
+    # Brute force: each point in the grid shares its weight bilinearly between the
+    # (clamped) cell centres around it.
+    ref = np.zeros(grid.shape)
+    cx = (x - grid.x0) / 10 - 0.5
+    cy = (grid.y1 - y) / 10 - 0.5
+    inside = (x >= grid.x0) & (x < grid.x1) & (y >= grid.y0) & (y < grid.y1)
+    for px, py, pw in zip(cx[inside], cy[inside], w[inside]):
+        px = min(max(px, 0), grid.nx - 1)
+        py = min(max(py, 0), grid.ny - 1)
+        i0, j0 = int(np.floor(py)), int(np.floor(px))
+        for i, si in ((i0, 1 - (py - i0)), (min(i0 + 1, grid.ny - 1), py - i0)):
+            for j, sj in ((j0, 1 - (px - j0)), (min(j0 + 1, grid.nx - 1), px - j0)):
+                ref[i, j] += pw * si * sj
+    assert np.allclose(got, ref)
