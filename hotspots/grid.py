@@ -485,7 +485,7 @@ def bin_points(
     dx = 1 if grid.nx > 1 else 0
     dy = 1 if grid.ny > 1 else 0
     step_x, step_y = dx, dy * grid.nx
-    if used <= 2 * n:
+    if 4 * used <= n:
         # Few points for the grid: one scatter of the four shares of every point.
         west = 1.0 - tx
         north = 1.0 - ty

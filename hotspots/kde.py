@@ -747,8 +747,8 @@ def hotspot_kde(
     if len(pts) and n_in < len(pts):
         outside = len(pts) - n_in
         warnings.append(
-            f"{outside:,} of {len(pts):,} incidents lie outside the area's cells: they add to the density "
-            f"within {reach:,.0f} m of its edge but not to counts or hot spot shares"
+            f"{outside:,} of {len(pts):,} incidents lie outside the area's cells: those within {reach:,.0f} m "
+            "of its edge add to the density there, but none count in cells or hot spot shares"
         )
     if n_in == 0:
         warnings.append("no incidents in the area: the density is zero everywhere and there are no hot spots")

@@ -264,8 +264,8 @@ def test_stack_points_sums_weights():
     assert sorted(zip(ux, uy, count, weight)) == [(1.0, 2.0, 3, 7.0), (5.0, 6.0, 1, 3.0)]
 
 
-@pytest.mark.parametrize("n_points", [50, 20_000])  # one scatter of shares / four moments
-@pytest.mark.parametrize("shape", [(1, 1), (1, 5), (4, 1), (6, 7)])
+@pytest.mark.parametrize("n_points", [1, 50, 20_000])  # one scatter of shares when 4 n <= cells, else moments
+@pytest.mark.parametrize("shape", [(1, 1), (1, 5), (4, 1), (6, 7), (30, 40)])
 def test_linear_binning_paths_agree_with_a_brute_force_sum(n_points, shape):
     rng = np.random.default_rng(10)
     grid = G.Grid(1000.0, 2000.0, 10.0, shape[1], shape[0])
