@@ -231,9 +231,13 @@ def kde_surface(
     # sub-cell when k_sub is even), padded by the kernel's reach.
     shift = 0.0 if k_sub % 2 else f / 2
     pad = m + 1
-    fine = Grid(
-        grid.x0 + shift - pad * f, grid.y0 - shift - pad * f, f, grid.nx * k_sub + 2 * pad, grid.ny * k_sub + 2 * pad
-    )
+    # Extra rows and columns to the south and east make the sizes fast for the FFT.
+    from scipy.fft import next_fast_len
+
+    nx_f = next_fast_len(grid.nx * k_sub + 2 * pad, real=True)
+    ny_f = next_fast_len(grid.ny * k_sub + 2 * pad, real=True)
+    north = grid.y1 - shift + pad * f
+    fine = Grid(grid.x0 + shift - pad * f, north - ny_f * f, f, nx_f, ny_f)
     binned = bin_points(fine, x, y, weights, method=binning)
     if not binned.any():
         return np.zeros(grid.shape)
