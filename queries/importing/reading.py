@@ -247,8 +247,6 @@ class Staged:
 
 #: DuckDB error types that mean a quote was opened and not closed where it should be.
 QUOTE_ERRORS = ("UNQUOTED VALUE", "UNTERMINATED QUOTES")
-#: Re-reads after setting aside lines with an unterminated quote (one per read at first, then all found).
-MAX_QUOTE_REPAIRS, ONE_AT_A_TIME = 200, 20
 UNTERMINATED = "a quote opened on this line is never closed (unterminated quote); the line was set aside"
 
 
@@ -256,42 +254,97 @@ def stage(con: duckdb.DuckDBPyConnection, src: SourceText, table: str) -> Staged
     """Parse ``src`` into TEMP table ``table`` (columns c0..cN as VARCHAR plus ``line``).
 
     A field that opens a quote and never closes it makes a CSV parser read on through the
-    following lines as one field, and DuckDB then rejects that whole stretch as one record.
-    Those good rows must not be lost: the line that opened the quote is set aside as a
-    rejected row (kept as an empty line, so line numbers do not move) and the file is read
-    again. Files without such a quote are read once.
+    following lines as one field, and DuckDB then rejects that whole stretch as one record
+    (and, reading in parallel, does not always say where it began). Those good rows must not
+    be lost: when a file with quotes shows a quoting error, or its lines do not add up, the
+    file is scanned for such quotes (``unclosed_quotes``); each line that opens one is set
+    aside as a rejected row (kept as an empty line, so line numbers do not move) and the file
+    is read again. Files without quoting trouble are read once.
     """
     ncols = len(src.header)
-    for attempt in range(MAX_QUOTE_REPAIRS + 1):
+    scanned = False
+    while True:
         rejects = _read(con, src, table)
-        if not rejects:
-            parse_rejects = []
+        parse_rejects = _locate(src, rejects, ncols)
+        rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        spans = _spans(con, src, table, rows)
+        if scanned or not src.has_quotes:
             break
-        newlines = _newline_offsets(src.read_path)
-        parse_rejects, culprits = [], []
-        for line_byte, csv_line, error_type, message in rejects:
-            line = int(np.searchsorted(newlines, line_byte - 1)) + 1
-            raw = (csv_line or "").strip("\r\n")
-            if error_type in QUOTE_ERRORS and "\n" in raw:
-                culprits.append(line)
-            parse_rejects.append((line, raw, _duck_reason(error_type, message, ncols, raw)))
+        trouble = any(error_type in QUOTE_ERRORS for _, _, error_type, _ in rejects)
+        if not trouble and _accounted(src, spans, parse_rejects) == src.total_lines:
+            break
+        scanned = True
+        culprits = unclosed_quotes(src.read_path.read_bytes(), src.delimiter)
         if not culprits:
             break
-        if attempt == MAX_QUOTE_REPAIRS:
-            raise ImportFailed(
-                src.path, f"more than {MAX_QUOTE_REPAIRS} lines open a quote that is never closed; nothing was imported "
-                "(is the quote character used as a plain character in this file?)")
-        _set_aside(src, culprits if attempt >= ONE_AT_A_TIME else culprits[:1], UNTERMINATED)
-
-    # DuckDB reports one entry per error; a line may carry several (the first, in file order, is kept).
-    seen: dict[int, tuple[int, str, str]] = {}
-    for r in parse_rejects:
-        seen.setdefault(r[0], r)
-    parse_rejects = list(seen.values())
-
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    _attach_lines(con, src, table, rows, parse_rejects)
+        _set_aside(src, culprits, UNTERMINATED)
+    _attach_lines(con, src, table, rows, parse_rejects, spans)
     return Staged(table=table, rows=rows, parse_rejects=parse_rejects)
+
+
+def unclosed_quotes(data: bytes, delimiter: str) -> list[int]:
+    """Lines (1-based, after the header) that open a quoted field which runs on past its line
+    and never closes properly (the closing quote is missing, or text follows it).
+
+    The CSV rules are DuckDB's strict ones: a quote opens a quoted field only at the start of a
+    field; inside one, ``""`` is a quote character; the closing quote must be followed by the
+    delimiter or a line end. A quote elsewhere in an unquoted field is a plain character. A
+    misplaced quote within one line is left to the parser, which rejects that line itself.
+    """
+    d = delimiter.encode()[0]
+    first = data.find(b"\n") + 1
+    if first == 0:
+        return []
+    culprits: list[int] = []
+    line_at, line_no = 0, 1  # a position and its line, so line numbers are counted incrementally
+    i = first
+    while True:
+        q = data.find(b'"', i)
+        if q < 0:
+            break
+        if q > first and data[q - 1] not in (d, 10):
+            i = q + 1  # a plain quote inside an unquoted field
+            continue
+        k = q + 1
+        while True:
+            k = data.find(b'"', k)
+            if k < 0 or data[k + 1:k + 2] != b'"':
+                break
+            k += 2
+        if k >= 0 and data[k + 1:k + 2] in (b"", b"\n", b"\r", bytes([d])):
+            i = k + 1  # a quoted field, properly closed (line breaks inside are data)
+            continue
+        eol = data.find(b"\n", q)
+        if eol >= 0 and (k < 0 or eol < k):  # it ran on past its own line
+            line_no += data.count(b"\n", line_at, q)
+            line_at = q
+            culprits.append(line_no)
+            i = eol + 1
+        else:  # a misplaced quote within one line
+            eol = data.find(b"\n", k)
+            if eol < 0:
+                break
+            i = eol + 1
+    return culprits
+
+
+def _locate(src: SourceText, rejects, ncols: int) -> list[tuple[int, str, str]]:
+    """DuckDB's rejects as (line, raw, reason), one per line (the first, in file order)."""
+    if not rejects:
+        return []
+    data = src.read_path.read_bytes()
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    seen: dict[int, tuple[int, str, str]] = {}
+    for line_byte, csv_line, error_type, message in rejects:
+        # line_byte_position is 1-based; after a CRLF row it can point at the previous line's
+        # line end rather than the first byte of the rejected line, so step over line ends.
+        offset = line_byte - 1
+        while offset < len(data) and data[offset] in b"\r\n":
+            offset += 1
+        line = int(np.searchsorted(newlines, offset)) + 1
+        raw = (csv_line or "").strip("\r\n")
+        seen.setdefault(line, (line, raw, _duck_reason(error_type, message, ncols, raw)))
+    return list(seen.values())
 
 
 def _read(con, src: SourceText, table: str) -> list[tuple[int, str, str, str]]:
@@ -345,10 +398,6 @@ def _crlf_to_lf(src: SourceText) -> bool:
     return True
 
 
-def _newline_offsets(path: Path) -> np.ndarray:
-    return np.flatnonzero(np.frombuffer(path.read_bytes(), dtype=np.uint8) == 10)
-
-
 def _set_aside(src: SourceText, lines: list[int], reason: str) -> None:
     """Empty ``lines`` (1-based) in the file DuckDB reads, recording each as rejected with ``reason``."""
     data = src.read_path.read_bytes()
@@ -388,25 +437,37 @@ def _duck_reason(error_type: str, message: str, ncols: int, raw: str = "x") -> s
     return f"cannot be parsed ({error_type.lower()})"
 
 
-def _attach_lines(con, src: SourceText, table: str, rows: int, parse_rejects) -> None:
-    """Give every staged row its physical start line, and prove every line is accounted for."""
-    if src.has_quotes:
-        nl_expr = " + ".join(
-            f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(len(src.header))
-        )
-        spans = np.array(
-            [r[0] for r in con.execute(f"SELECT {nl_expr} FROM {table} ORDER BY line").fetchall()],
-            dtype=np.int64,
-        ) + 1
-    else:
-        spans = np.ones(rows, dtype=np.int64)
+def _spans(con, src: SourceText, table: str, rows: int) -> np.ndarray:
+    """Physical lines each staged row takes (more than one when a quoted field holds line breaks)."""
+    if not src.has_quotes:
+        return np.ones(rows, dtype=np.int64)
+    nl_expr = " + ".join(
+        f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(len(src.header))
+    )
+    return np.array(
+        [r[0] for r in con.execute(f"SELECT {nl_expr} FROM {table} ORDER BY line").fetchall()],
+        dtype=np.int64,
+    ) + 1
 
+
+def _skipped(src: SourceText, parse_rejects) -> dict[int, int]:
+    """{line: lines it takes} for every line that is not a staged row (refused, set aside or blank)."""
     skipped = {line: raw.count("\n") + 1 for line, raw, _ in parse_rejects}
     for line, _, _ in src.early_rejects:
         skipped[line] = 1
-    blank = src.blank_lines
-    for line in blank:
+    for line in src.blank_lines:
         skipped.setdefault(line, 1)
+    return skipped
+
+
+def _accounted(src: SourceText, spans: np.ndarray, parse_rejects) -> int:
+    return 1 + int(spans.sum()) + sum(_skipped(src, parse_rejects).values())
+
+
+def _attach_lines(con, src: SourceText, table: str, rows: int, parse_rejects, spans: np.ndarray) -> None:
+    """Give every staged row its physical start line, and prove every line is accounted for."""
+    skipped = _skipped(src, parse_rejects)
+    blank = src.blank_lines
 
     # Start line of each row if nothing were skipped, then shift past every skipped line before it.
     naive = 2 + np.concatenate(([0], np.cumsum(spans)[:-1])) if rows else np.zeros(0, dtype=np.int64)
