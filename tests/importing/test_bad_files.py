@@ -329,6 +329,24 @@ def test_oversize_line(con, tmp_path, kind):
     assert len(raw[3]) < 1000 and raw[3].startswith("L2")
 
 
+def test_oversize_line_in_a_crlf_file(con, tmp_path):
+    rows = [pu_row("L1"), pu_row("L2", location="z" * 1_100_000), pu_row("L3")]
+    text = csv_text(POLICE_UK_HEADER, rows, newline="\r\n")
+    check(con, write(tmp_path / "big-line.csv", text), "police-uk", good={"L1", "L3"}, bad={3: "line is 1,1"})
+
+
+@pytest.mark.parametrize("kind", ALL_KINDS)
+def test_mixed_line_ends(con, tmp_path, kind):
+    header, make = KINDS[kind]
+    head, *rows = csv_text(header, [make("M1"), make("M2"), make("M3"), make("M4")]).rstrip("\n").split("\n")
+    text = head + "\r\n" + rows[0] + "\n" + rows[1] + "\r\n" + rows[2] + "\r" + rows[3] + "\n"
+    report = check(con, write(tmp_path / "mixed.csv", text), kind, good={"M1", "M2", "M3", "M4"}, bad={})
+    assert "Line ends are mixed" in report.summary()
+    lf_crlf = head + "\n" + rows[0] + "\r\n" + rows[1] + "\n" + one(make("MB", **(
+        {"month": "x"} if kind == "police-uk" else {"en": ("x", "1")}))) + "\r\n" + rows[3] + "\n"
+    check(con, write(tmp_path / "lf-crlf.csv", lf_crlf), kind, good=set(), bad={4: ""})
+
+
 # ---------------------------------------------------------------- dates
 
 
@@ -584,8 +602,9 @@ def test_parse_errors_after_multiline_fields_are_reported_at_their_own_line(con,
     assert raw[5].startswith("A2,") and raw[8].startswith("A4,")
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
 @pytest.mark.parametrize("kind", ALL_KINDS)
-def test_unterminated_quote_costs_only_its_own_line(con, tmp_path, kind):
+def test_unterminated_quote_costs_only_its_own_line(con, tmp_path, kind, newline):
     header, make = KINDS[kind]
     good = [make(f"U{i}") for i in range(6)]
     lines = csv_text(header, good).rstrip("\n").split("\n")
@@ -594,7 +613,7 @@ def test_unterminated_quote_costs_only_its_own_line(con, tmp_path, kind):
     quoted = csv_text(header, [make("UQ", location="Hythe Street, Dartford")]).split("\n")[1]
     lines = lines[:3] + [broken] + lines[3:5] + [quoted, broken2] + lines[5:]
     # 1 header, 2 U0, 3 U1, 4 UB1, 5 U2, 6 U3, 7 UQ, 8 UB2, 9 U4, 10 U5
-    report = check(con, write(tmp_path / "unterminated.csv", "\n".join(lines) + "\n"), kind,
+    report = check(con, write(tmp_path / "unterminated.csv", newline.join(lines) + newline), kind,
                    good={f"U{i}" for i in range(6)} | {"UQ"},
                    bad={4: "quote", 8: "quote"})
     # Where the quote runs on into the next lines, the line that opened it is set aside alone.
@@ -603,6 +622,16 @@ def test_unterminated_quote_costs_only_its_own_line(con, tmp_path, kind):
         assert rejected_raw(con, report)[4] == broken
     assert con.execute("SELECT location FROM incidents WHERE source_key LIKE 'UQ%'").fetchone()[0] == (
         "Hythe Street, Dartford")
+
+
+def test_unterminated_quote_before_a_multiline_field_in_a_crlf_file(con, tmp_path):
+    """Found by the property tests: DuckDB, reading in parallel, reported this error at the row before."""
+    rows = [pe_row("G1"), pe_row("B1", location="LOC"), pe_row("G2"), pe_row("G3", location="two\nlines"),
+            pe_row("G4")]
+    text = csv_text(PE_HEADER, rows, newline="\r\n").replace("LOC", '"On or near High Street')
+    check(con, write(tmp_path / "crlf.csv", text), "police-extract", good={"G1", "G2", "G3", "G4"},
+          bad={3: "unterminated quote"})
+    assert con.execute("SELECT location FROM incidents WHERE source_key = 'G3'").fetchone()[0] == "two\nlines"
 
 
 def test_unterminated_quote_early_in_a_large_file(con, tmp_path):
