@@ -45,7 +45,8 @@ def main() -> None:
 
     boundary, source = dartford()
     pts = incidents(boundary, args.incidents)
-    print(f"area: {source}, {boundary.area / 1e6:.1f} km2; {args.incidents:,} incidents; {os.cpu_count()} CPUs\n")
+    print(f"area: {source}, {boundary.area / 1e6:.1f} km2; {args.incidents:,} incidents; {os.cpu_count()} CPUs")
+    print("load average at start: {:.1f} {:.1f} {:.1f} (times are only comparable on a quiet machine)\n".format(*os.getloadavg()))
     Gi.hotspot_gistar(pts, boundary=boundary, cell_size=100)  # warm-up
     rows = []
     for cell in args.cells:
@@ -82,5 +83,10 @@ def main() -> None:
     print("\nratio = esda G_Local (weights already built) / gistar_z; with the weights, esda takes W + G_Local.")
 
 
+def _print_load() -> None:
+    print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+
+
 if __name__ == "__main__":
     main()
+    _print_load()

@@ -14,7 +14,7 @@ popularity), as police.uk stacks them.
 
 For each size:
 - ours: ``kde_surface`` (binning + FFT; the surface an app draws) with the quartic
-  kernel and the bandwidth hotspot_kde chooses, best of 5; and the whole
+  kernel and the bandwidth hotspot_kde chooses, best of 9 (median shown too); and the whole
   ``hotspot_kde`` call (parameters, mask, surface, hot spot polygons), best of 3;
 - the references evaluate a Gaussian kernel of the same spread (sigma = radius /
   sqrt 8; neither offers the quartic) at the centres of the cells in the borough,
@@ -116,7 +116,8 @@ def main() -> None:
     args = parser.parse_args()
 
     boundary, source = dartford()
-    print(f"area: {source}, {boundary.area / 1e6:.1f} km2; machine: {os.cpu_count()} CPUs\n")
+    print(f"area: {source}, {boundary.area / 1e6:.1f} km2; machine: {os.cpu_count()} CPUs")
+    print("load average at start: {:.1f} {:.1f} {:.1f} (times are only comparable on a quiet machine)\n".format(*os.getloadavg()))
     seconds_per_pair = {}  # reference -> seconds per (incident x cell), from the last run
     rows = []
     for n in args.sizes:
@@ -126,8 +127,8 @@ def main() -> None:
         grid, mask = res.grid, res.mask
         h = res.parameters["bandwidth"].value
         sigma = h / math.sqrt(8)
-        t_surface, med_surface, surface = best_of(5, K.kde_surface, grid, x, y, bandwidth=h)
-        t_gauss, _, gauss = best_of(5, K.kde_surface, grid, x, y, bandwidth=sigma, kernel="gaussian")
+        t_surface, med_surface, surface = best_of(9, K.kde_surface, grid, x, y, bandwidth=h)
+        t_gauss, _, gauss = best_of(9, K.kde_surface, grid, x, y, bandwidth=sigma, kernel="gaussian")
         t_full, med_full, _ = best_of(3, K.hotspot_kde, pts, boundary=boundary)
         t0 = time.perf_counter()
         _ = K.hotspot_kde(pts, boundary=boundary).cells
@@ -203,5 +204,10 @@ def main() -> None:
                 print(f"{n:>10,} {name:<22} {elapsed:>8.2f} {1e3 * tg:>8.1f} {elapsed / tg:>8,.0f}x {100 * err:>8.3f}%")
 
 
+def _print_load() -> None:
+    print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+
+
 if __name__ == "__main__":
     main()
+    _print_load()
