@@ -200,9 +200,14 @@ def _normalise_newlines(data: bytes) -> tuple[bytes, str | None]:
 
 
 def _sniff_header(path: Path, first_line: str) -> tuple[str, list[str]]:
+    if not first_line.strip():
+        raise ImportFailed(path, "the first line is empty: expected a header with named, delimited columns on line 1")
     best: tuple[int, str, list[str]] | None = None
     for delim in DELIMITERS:
-        fields = next(csv.reader(io.StringIO(first_line), delimiter=delim))
+        try:
+            fields = next(csv.reader(io.StringIO(first_line), delimiter=delim), [])
+        except csv.Error as exc:
+            raise ImportFailed(path, f"the first line cannot be read as a header ({exc})") from None
         if best is None or len(fields) > best[0]:
             best = (len(fields), delim, fields)
     _, delimiter, header = best

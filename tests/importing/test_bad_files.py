@@ -196,6 +196,12 @@ def test_first_line_is_not_a_header(seeded, tmp_path):
     assert_fatal(seeded, path, "fly-tipping", "the first line has one column")
 
 
+@pytest.mark.parametrize("content", ["\n" + "a,b\n1,2\n", "\r\n\"\"", "  \nx,y\n"], ids=["blank", "crlf-quotes", "spaces"])
+def test_first_line_empty(seeded, tmp_path, content):
+    """(Found by fuzzing: an empty first line crashed the header sniffer with StopIteration.)"""
+    assert_fatal(seeded, write(tmp_path / "blank-first.csv", content), "fires", "the first line is empty")
+
+
 @pytest.mark.parametrize("stage_to_fail", [0.0, 0.15, 0.45, 0.6, 0.75, 0.85])
 def test_interrupted_import_leaves_the_store_unchanged(seeded, tmp_path, stage_to_fail):
     """Ctrl-C (or any exception) at any stage of an import rolls the whole file back."""
