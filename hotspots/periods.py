@@ -631,7 +631,7 @@ def filter_times(
         parts.append(_describe_hours(allowed))
     if weekdays is not None:
         allowed_d = _weekdays(weekdays)
-        day = np.where(precise, t.dayofweek.to_numpy(dtype=float, na_value=0), 0).astype(int)
+        day = np.where(precise, t.day_of_week.to_numpy(dtype=float, na_value=0), 0).astype(int)
         keep &= allowed_d[day]
         names = [DAY_NAMES[i] for i in np.flatnonzero(allowed_d)]
         parts.append(" and ".join(names) if len(names) <= 2 else ", ".join(names))
