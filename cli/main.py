@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compact", help="rewrite the incident table in time order (faster time filters)")
     db_option(p)
     p.set_defaults(func=cmd_compact)
+
+    from cli.analyse import add_parsers
+
+    add_parsers(sub, db_option)
     return parser
 
 

@@ -423,7 +423,10 @@ def backtest(
         if train_weeks == DEFAULT_TRAIN_WEEKS else given("train_weeks", train_weeks, "weeks")
     params["top"] = chosen("top", top, "%", "the default: the top 5% of the area, as the KDE map's hot spots") \
         if top == DEFAULT_TOP else given("top", top, "%")
-    params["methods"] = given("methods", ", ".join(methods))
+    if tuple(methods) == DEFAULT_METHODS:
+        params["methods"] = chosen("methods", ", ".join(methods), "", "the default: KDE, grid counts and Gi*")
+    else:
+        params["methods"] = given("methods", ", ".join(methods))
     if cell_size is None:
         rule = choose_gistar_cell_size(int(round(mean_train)), total_area)
         params["cell_size"] = chosen("cell_size", rule.value, "m", f"grid and Gi* maps, as Gi* for the "
@@ -505,7 +508,7 @@ def backtest(
     return BacktestResult(weekly, table, tuple(test_weeks), params, tuple(warnings))
 
 
-LABELS = {"kde": "KDE", "grid": "grid counts", "gistar": "Gi* (by z)", "gistar_bins": "Gi* (gi_bin >= 2)"}
+LABELS = {"kde": "KDE", "grid": "grid counts", "gistar": "Gi* z", "gistar_bins": "Gi* (gi_bin >= 2)"}
 
 
 def pool(weekly: pd.DataFrame, top: float) -> pd.DataFrame:
