@@ -374,7 +374,7 @@ class ClassifyResult:
         """One line: the periods and how many cells fall in each class."""
         n = len(self.periods)
         span = f"{self.periods[0].start:%d %b %Y} to {self.periods[-1].end - pd.Timedelta(days=1):%d %b %Y}"
-        length = self.parameters["period_length"].value
+        length = parse_period_length(self.parameters["period_length"].value).phrase
         pattern = self.cells["pattern"].value_counts()
         hot = [f"{int(pattern[p])} {p.replace(' hot spot', '')}" for p in PATTERNS if p in pattern and "hot" in p]
         cold = int(sum(v for k, v in pattern.items() if "cold" in k))
@@ -471,11 +471,12 @@ def hotspot_classify(
     ----------
     Esri, ArcGIS Pro tool reference: "How Emerging Hot Spot Analysis works" (Space
     Time Pattern Mining toolbox).
-    Chainey, S. (2014) Examining the extent to which hotspot analysis can support
-    spatial predictions of crime. PhD thesis, University College London; and Chainey,
-    S. (2013) on persistent, emerging and intermittent hot spots, as implemented in
-    sfhotspot's ``hotspot_classify`` (Ashby, M., R package).
+    Chainey, S. (2013, 2014): the persistent, emerging, intermittent and former hot
+    spot classes, as the R package sfhotspot (Ashby, M., ``hotspot_classify`` and
+    ``hotspot_classify_params``) implements them; the thresholds here are its
+    defaults, the rules are :func:`chainey_classes`.
     Mann, H. B. (1945) Nonparametric tests against trend. Econometrica 13, 245-259.
+    Kendall, M. G. (1975) Rank Correlation Methods, 4th edn. Griffin.
     """
     # 1. Check inputs.
     pts, warnings = read_timed(points, times, precision, need_times="classifying hot spots over time")
