@@ -501,7 +501,11 @@ def backtest(
 
     # 5. Pool and return.
     table = pool(weekly, top)
-    if min(train_counts) < 20:
+    empty = sum(1 for n in train_counts if n == 0)
+    if empty:
+        warnings.append(f"{empty} of the {len(train_counts)} training windows hold no incidents: those weeks have no "
+                        "hot spots to score")
+    elif min(train_counts) < 20:
         warnings.append(f"some training windows hold only {min(train_counts)} incidents: their maps are guesses")
     if (weekly["incidents"] == 0).any():
         warnings.append("some test weeks have no incidents: they score nothing")
