@@ -58,7 +58,7 @@ def _select(cols: dict[str, str]) -> Selection:
         *pos.reasons,
         (f"{pos.exprs['pos_kind']} = 'none'", "'no position: easting/northing, latitude/longitude or postcode is empty'"),
     ]
-    return Selection(exprs, reasons)
+    return Selection(exprs, reasons, pos.pre)
 
 
 KIND = Kind(name="fly-tipping", default_source="fly-tipping-log", columns=COLUMNS, select=_select)

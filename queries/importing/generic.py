@@ -110,7 +110,7 @@ def _kind(mapping: dict) -> Kind:
             exprs["layer"] = f"'{mapping['layer']}'"
         if "area_burnt_m2" in cols:
             reasons.append((bad_number(cols["area_burnt_m2"]), f"'area_burnt_m2 ' || {quoted(cols['area_burnt_m2'])} || ' is not a number'"))
-        return Selection(exprs, reasons)
+        return Selection(exprs, reasons, pos.pre)
 
     return Kind(
         name="generic", default_source=mapping["source"], columns=columns, select=select,

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from queries.importing.columns import Column
-from queries.importing.sqlparts import bad_number, number, text
+from queries.importing.sqlparts import text
 
 #: Columns every kind's SELECT produces from the staging table (besides ``line`` and ``reason``).
 CANDIDATE_COLUMNS = (
@@ -53,31 +53,43 @@ class Kind:
 
 
 def position(cols: dict[str, str]) -> Selection:
-    """Pick the position the row gives: easting/northing, else latitude/longitude, else postcode."""
-    e, n = cols.get("easting"), cols.get("northing")
-    lat, lon = cols.get("latitude"), cols.get("longitude")
+    """Pick the position the row gives: easting/northing, else latitude/longitude, else postcode.
+
+    Each coordinate is trimmed and cast once (in ``pre``); the choice, the values and
+    the checks all read those columns.
+    """
+    pre = {}
+    for name in ("easting", "northing", "latitude", "longitude"):
+        if cols.get(name):
+            pre[f"_t_{name}"] = text(cols[name])
+            pre[f"_n_{name}"] = f"TRY_CAST(_t_{name} AS DOUBLE)"
+    given = lambda name: f"_t_{name} IS NOT NULL"  # noqa: E731
     pc = cols.get("postcode")
     has = {
-        "bng": f"({text(e)} IS NOT NULL AND {text(n)} IS NOT NULL)" if e and n else "false",
-        "wgs84": f"({text(lat)} IS NOT NULL AND {text(lon)} IS NOT NULL)" if lat and lon else "false",
+        "bng": f"({given('easting')} AND {given('northing')})" if "_t_easting" in pre and "_t_northing" in pre else "false",
+        "wgs84": f"({given('latitude')} AND {given('longitude')})" if "_t_latitude" in pre and "_t_longitude" in pre else "false",
         "postcode": f"{text(pc)} IS NOT NULL" if pc else "false",
     }
     pos_kind = (
         f"CASE WHEN {has['bng']} THEN 'bng' WHEN {has['wgs84']} THEN 'wgs84' "
         f"WHEN {has['postcode']} THEN 'postcode' ELSE 'none' END"
     )
-    exprs = {
-        "pos_kind": pos_kind,
-        "x": f"CASE WHEN {has['bng']} THEN {number(e)} WHEN {has['wgs84']} THEN {number(lon)} END",
-        "y": f"CASE WHEN {has['bng']} THEN {number(n)} WHEN {has['wgs84']} THEN {number(lat)} END",
-        "postcode": text(pc),
-    }
+    pick = lambda bng, wgs: (  # noqa: E731
+        "CASE"
+        + (f" WHEN {has['bng']} THEN _n_{bng}" if has["bng"] != "false" else "")
+        + (f" WHEN {has['wgs84']} THEN _n_{wgs}" if has["wgs84"] != "false" else "")
+        + " ELSE NULL END"
+    )
+    exprs = {"pos_kind": pos_kind, "x": pick("easting", "longitude"), "y": pick("northing", "latitude"), "postcode": text(pc)}
     reasons = []
-    for a, b, an, bn in ((e, n, "easting", "northing"), (lat, lon, "latitude", "longitude")):
-        if a and b:
-            reasons += [
-                (f"({text(a)} IS NULL) <> ({text(b)} IS NULL)", f"'{an} and {bn} must both be given or both be empty'"),
-                (bad_number(a), f"'{an} ' || '\"' || trim({a}) || '\"' || ' is not a number'"),
-                (bad_number(b), f"'{bn} ' || '\"' || trim({b}) || '\"' || ' is not a number'"),
-            ]
-    return Selection(exprs, reasons)
+    for a, b in (("easting", "northing"), ("latitude", "longitude")):
+        if f"_t_{a}" in pre and f"_t_{b}" in pre:
+            reasons.append(
+                (f"(_t_{a} IS NULL) <> (_t_{b} IS NULL)", f"'{a} and {b} must both be given or both be empty'")
+            )
+            for c in (a, b):
+                reasons.append(
+                    (f"(_t_{c} IS NOT NULL AND (_n_{c} IS NULL OR NOT isfinite(_n_{c})))",
+                     f"'{c} ' || '\"' || _t_{c} || '\"' || ' is not a number'")
+                )
+    return Selection(exprs, reasons, pre)

@@ -111,19 +111,24 @@ def _candidates(con, kind: Kind, cols: dict[str, str], src: SourceText, now: dat
     sel = kind.select(cols)
     ncols = len(src.header)
     reasons = [(all_empty(ncols), "'the row is empty'"), *oversize_reasons(src.header, MAX_FIELD_CHARS), *sel.reasons]
+    # Pre-computed columns are evaluated once per row; later ones may use earlier ones.
+    pre_exprs = {**sel.pre, "_given_key": sel.exprs.get("given_key", "NULL")}
+    exprs = {**sel.exprs, "given_key": "_given_key"}
     select = ",\n".join(
-        f"CAST({sel.exprs.get(name, 'NULL')} AS {CANDIDATE_TYPES.get(name, 'VARCHAR')}) AS {name}"
+        f"CAST({exprs.get(name, 'NULL')} AS {CANDIDATE_TYPES.get(name, 'VARCHAR')}) AS {name}"
         for name in CANDIDATE_COLUMNS
     )
-    pre = "".join(f", {expr} AS {name}" for name, expr in sel.pre.items())
-    given_key = sel.exprs.get("given_key", "NULL")
+    given_key = "_given_key"
+    pre_sql = "_staging"
+    for name, expr in pre_exprs.items():
+        pre_sql = f"(SELECT *, {expr} AS {name} FROM {pre_sql})"
     con.execute(
         f"""
         CREATE TEMP VIEW _candidate AS
         SELECT line, {first_reason(reasons)} AS reason,
                CASE WHEN ({given_key}) IS NULL THEN {content_hash(ncols)} END AS row_hash,
                {select}
-        FROM (SELECT *{pre} FROM _staging)
+        FROM {pre_sql}
         """.replace("$now", f"TIMESTAMP '{now.isoformat(sep=' ', timespec='seconds')}'")
     )
 

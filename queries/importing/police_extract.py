@@ -54,7 +54,7 @@ def _select(cols: dict[str, str]) -> Selection:
         *pos.reasons,
         (f"{pos.exprs['pos_kind']} = 'none'", "'no position: easting/northing, latitude/longitude or postcode is empty'"),
     ]
-    return Selection(exprs, reasons)
+    return Selection(exprs, reasons, pos.pre)
 
 
 KIND = Kind(name="police-extract", default_source="police-extract", columns=COLUMNS, select=_select)

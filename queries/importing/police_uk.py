@@ -45,11 +45,10 @@ def _key(cols: dict[str, str]) -> str:
     pairs in Kent's January 2024 file), so the ID alone would merge distinct rows;
     the outcome is left out so a re-download with updated outcomes still matches.
     """
-    parts = ", ".join(
-        f"coalesce(trim({cols[c]}), '')" for c in ("month", "longitude", "latitude", "lsoa_code", "crime_type")
-    )
-    crime_id = text(cols["crime_id"])
-    return f"CASE WHEN {crime_id} IS NOT NULL THEN concat_ws('|', {crime_id}, {parts}) END"
+    # Untrimmed: police.uk fields carry no padding, and trimming a million rows costs.
+    parts = ", ".join(f"coalesce({cols[c]}, '')" for c in ("month", "longitude", "latitude", "lsoa_code", "crime_type"))
+    crime_id = cols["crime_id"]
+    return f"CASE WHEN {text(crime_id)} IS NOT NULL THEN concat_ws('|', {crime_id}, {parts}) END"
 
 
 def _select(cols: dict[str, str]) -> Selection:
@@ -83,7 +82,7 @@ def _select(cols: dict[str, str]) -> Selection:
          f"'LSOA code ' || {quoted(cols['lsoa_code'])} || ' is not an LSOA code'"),
         *pos.reasons,
     ]
-    return Selection(exprs, reasons, pre)
+    return Selection(exprs, reasons, {**pos.pre, **pre})
 
 
 KIND = Kind(

@@ -105,14 +105,20 @@ def first_reason(pairs: list[tuple[str, str]]) -> str:
 
 
 def oversize_reasons(header: list[str], limit: int) -> list[tuple[str, str]]:
-    """A reason for any field longer than ``limit`` characters."""
-    out = []
+    """A reason for any field longer than ``limit`` characters.
+
+    One cheap screen on byte lengths (``strlen`` is stored, ``length`` counts characters)
+    picks the rare rows worth checking field by field.
+    """
+    screen = "greatest(" + ", ".join(f"coalesce(strlen(c{i}), 0)" for i in range(len(header))) + f") > {limit}"
+    which = []
     for i, name in enumerate(header):
         label = name.replace("'", "''")[:40]
-        out.append(
-            (f"length(c{i}) > {limit}", f"'field \"{label}\" is ' || length(c{i}) || ' characters long (limit {limit:,})'")
+        which.append(
+            f"WHEN length(c{i}) > {limit} THEN 'field \"{label}\" is ' || length(c{i}) || ' characters long (limit {limit:,})'"
         )
-    return out
+    return [(f"({screen} AND ({' OR '.join(f'length(c{i}) > {limit}' for i in range(len(header)))}))",
+             "CASE " + " ".join(which) + " END")]
 
 
 def raw_row(ncols: int, delimiter: str) -> str:
