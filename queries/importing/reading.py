@@ -95,6 +95,8 @@ def prepare_text(path: Path, data: bytes | None = None, *, original: bytes | Non
 
     total_lines = text_bytes.count(b"\n") + (0 if text_bytes.endswith(b"\n") else 1)
     first_line = text_bytes.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
+    if "\x00" in first_line:
+        raise ImportFailed(path, "the header line holds a NUL byte: is this a binary file?")
     delimiter, header = _sniff_header(path, first_line)
     if delimiter != ",":
         notes.append(f"Delimiter detected from the header: {DELIMITER_NAMES[delimiter]}.")
@@ -103,6 +105,10 @@ def prepare_text(path: Path, data: bytes | None = None, *, original: bytes | Non
     if len(text_bytes) > MAX_LINE_BYTES:
         text_bytes, early = _drop_long_lines(text_bytes)
         rewritten = rewritten or bool(early)
+    if b"\x00" in text_bytes:
+        text_bytes, nul = _drop_nul_lines(text_bytes)
+        early = sorted(early + nul)
+        rewritten = True
 
     src = SourceText(
         path=path, read_path=path, _sha=sha, delimiter=delimiter, header=header,
@@ -138,14 +144,19 @@ def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str | None]:
             return data.decode("utf-16").encode("utf-8"), "Decoded from UTF-16."
         except UnicodeDecodeError as exc:
             raise ImportFailed(path, f"starts with a UTF-16 mark but is not UTF-16 text ({exc.reason})") from None
+    if data.startswith(BINARY_SIGNATURES):
+        raise ImportFailed(path, "is a binary file, not delimited text (an .xlsx? use `import generic`)")
     if b"\x00" in data[:65536]:
         encoding = _bomless_utf16(data)
-        if encoding is None:
+        if encoding is not None:
+            try:
+                return data.decode(encoding).encode("utf-8"), "Decoded from UTF-16 (no byte-order mark)."
+            except UnicodeDecodeError as exc:
+                raise ImportFailed(path, f"looks like UTF-16 text but is not ({exc.reason})") from None
+        head = data[:65536]
+        if len(head.translate(None, TEXT_BYTES)) > max(16, 0.01 * len(head)):
             raise ImportFailed(path, "is a binary file, not delimited text (an .xlsx? use `import generic`)")
-        try:
-            return data.decode(encoding).encode("utf-8"), "Decoded from UTF-16 (no byte-order mark)."
-        except UnicodeDecodeError as exc:
-            raise ImportFailed(path, f"looks like UTF-16 text but is not ({exc.reason})") from None
+        # Otherwise text with a stray NUL byte or two: ``prepare_text`` rejects those lines.
     if data.isascii():
         return data, None
     try:
@@ -157,6 +168,15 @@ def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str | None]:
     # UTF-8 lines. Windows-1252 leaves five bytes undefined; Latin-1 maps every byte, so those fall back to it.
     text = "".join(_decode_line(chunk) for chunk in data.splitlines(keepends=True))
     return text.encode("utf-8"), "Not UTF-8: decoded as Windows-1252."
+
+
+#: How files that are not text begin: zip (.xlsx, .docx), OLE (.xls), PDF, PNG, GIF, JPEG, gzip, SQLite.
+BINARY_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b",
+                     b"SQLite format 3")
+
+
+#: Bytes that text holds; a file with more than 1% of others (control bytes), and more than a stray few, is binary.
+TEXT_BYTES = bytes([9, 10, 13, *range(32, 256)])
 
 
 def _bomless_utf16(data: bytes) -> str | None:
@@ -185,17 +205,21 @@ def _decode_line(chunk: bytes) -> str:
 
 
 def _normalise_newlines(data: bytes) -> tuple[bytes, str | None]:
-    """A file with bare CRs as line ends (old Mac, or pieced together) is read with CR, CRLF and LF each ending a line.
+    """LF and CRLF files pass as they are; any other mix of line ends becomes LF.
 
-    DuckDB's reader stops at a bare CR outside quotes. LF and CRLF files pass as they are;
-    a mix of LF and CRLF is left to ``stage``, which normalises it only if DuckDB refuses it
-    (so a CRLF kept inside a quoted field of an LF file stays as it was).
+    DuckDB's reader wants one kind of line end per file: a bare CR, or LF and CRLF mixed
+    (a spreadsheet's CRLF rows with LF line breaks inside cells, rows pasted from elsewhere),
+    stops it or garbles its error reports. So CRLF, CR and LF each end a line, and become LF
+    (a CRLF inside a quoted cell of such a file is read as LF).
     """
     cr = data.count(b"\r")
-    if cr == 0 or cr == data.count(b"\r\n"):
+    if cr == 0:
         return data, None
-    note = ("Line ends are CR only (old Mac): read as lines." if b"\n" not in data
-            else "Line ends are mixed (LF, CRLF and CR): each is read as a line end.")
+    lf, crlf = data.count(b"\n"), data.count(b"\r\n")
+    if cr == crlf == lf:
+        return data, None
+    note = ("Line ends are CR only (old Mac): read as lines." if lf == 0
+            else "Line ends are mixed (CRLF, LF or CR): each is read as a line end.")
     return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"), note
 
 
@@ -239,6 +263,18 @@ def _drop_long_lines(text_bytes: bytes) -> tuple[bytes, list[tuple[int, str, str
         cursor = e + 1
     pieces.append(text_bytes[cursor:])
     return b"".join(pieces), rejects
+
+
+def _drop_nul_lines(text_bytes: bytes) -> tuple[bytes, list[tuple[int, str, str]]]:
+    """Empty every line holding a NUL byte (binary debris in a text file), as rejected lines."""
+    lines = text_bytes.split(b"\n")
+    rejects = []
+    for i, line in enumerate(lines):
+        if b"\x00" in line:
+            raw = line.rstrip(b"\r").replace(b"\x00", b"\\0").decode("utf-8", errors="replace")
+            rejects.append((i + 1, raw[:2000], "the line holds a NUL byte (binary data, not text)"))
+            lines[i] = b"\r" if line.endswith(b"\r") else b""
+    return b"\n".join(lines), rejects
 
 
 @dataclass
@@ -339,6 +375,7 @@ def _locate(src: SourceText, rejects, ncols: int) -> list[tuple[int, str, str]]:
         return []
     data = src.read_path.read_bytes()
     newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    not_rows = {line for line, _, _ in src.early_rejects} | set(src.blank_lines)
     seen: dict[int, tuple[int, str, str]] = {}
     for line_byte, csv_line, error_type, message in rejects:
         # line_byte_position is 1-based; after a CRLF row it can point at the previous line's
@@ -347,7 +384,12 @@ def _locate(src: SourceText, rejects, ncols: int) -> list[tuple[int, str, str]]:
         while offset < len(data) and data[offset] in b"\r\n":
             offset += 1
         line = int(np.searchsorted(newlines, offset)) + 1
+        if offset >= len(data) or line in not_rows:
+            continue  # a report about the end of the file or a line set aside, not about a row
         raw = (csv_line or "").strip("\r\n")
+        if not raw:  # (DuckDB sometimes leaves the text out)
+            end = newlines[line - 1] if line - 1 < len(newlines) else len(data)
+            raw = data[offset:end].rstrip(b"\r").decode("utf-8", errors="replace")
         seen.setdefault(line, (line, raw, _duck_reason(error_type, message, ncols, raw)))
     return list(seen.values())
 
@@ -377,8 +419,6 @@ def _read(con, src: SourceText, table: str) -> list[tuple[int, str, str, str]]:
             [str(src.read_path), src.delimiter],
         )
     except duckdb.Error as exc:
-        if "invalid state" in str(exc) and _crlf_to_lf(src):
-            return _read(con, src, table)
         raise ImportFailed(src.path, f"could not be parsed as delimited text: {str(exc).splitlines()[0]}") from None
     rejects = con.execute(
         f"SELECT line_byte_position, csv_line, error_type, error_message FROM {rejects_table} "
@@ -387,20 +427,6 @@ def _read(con, src: SourceText, table: str) -> list[tuple[int, str, str, str]]:
     con.execute(f"DROP TABLE IF EXISTS {rejects_table}")
     con.execute(f"DROP TABLE IF EXISTS {rejects_scan}")
     return rejects
-
-
-def _crlf_to_lf(src: SourceText) -> bool:
-    """Rewrite a file that mixes CRLF and LF line ends with LF only; False if it does not mix them."""
-    data = src.read_path.read_bytes()
-    crlf = data.count(b"\r\n")
-    if crlf == 0 or crlf == data.count(b"\n"):
-        return False
-    if src._tmpdir is None:
-        src._tmpdir = tempfile.TemporaryDirectory(prefix="hotspots-import-")
-        src.read_path = Path(src._tmpdir.name) / "normalised.csv"
-    src.read_path.write_bytes(data.replace(b"\r\n", b"\n"))
-    src.notes.append("Line ends are mixed (LF and CRLF): read as LF.")
-    return True
 
 
 def _set_aside(src: SourceText, lines: list[int], reason: str) -> None:
