@@ -353,3 +353,39 @@ def test_overlapping_fly_tipping_logs_add_each_record_once(con, tmp_path, data):
     assert (b.accepted, b.duplicate) == (len(second - first), len(second & first))
     assert sorted(k for (k,) in con.execute("SELECT source_key FROM incidents").fetchall()) == sorted(
         f"FT{r}" for r in first | second)
+
+
+# ---------------------------------------------------------------- any text at all
+
+
+CHUNKS = st.sampled_from(['"', ",", "\n", "\r", "\r\n", ";", "\t", "|", " ", '""', "\ufeff", "é", "\x00", "a",
+                          "R1", "2024-01-01", "554000", "174000", "Burglary", ",,,,,",
+                          'G,2024-01-01,Drugs,554000,174000,"On, or\nnear"\n'])
+
+
+@given(body=st.lists(CHUNKS, max_size=60), encoding=st.sampled_from(["utf-8", "cp1252", "utf-16"]),
+       header=st.booleans())
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_text_is_imported_or_refused_whole_never_half(con, tmp_path, body, encoding, header):
+    """Fuzz: whatever the bytes, the import either refuses the file (store unchanged) or accounts
+    for every row it read, each rejected line once, with nothing half-stored."""
+    from queries.importing import ImportFailed, import_file
+
+    for table in ("rejected_rows", "incidents", "imports"):
+        con.execute(f"DELETE FROM {table}")
+    text = ("crime_ref,occurred_at,crime_type,easting,northing,location\n" if header else "") + "".join(body)
+    path = write(tmp_path / "soup.csv", text.encode(encoding, errors="replace"))
+    before = snapshot(con)
+    try:
+        report = import_file(con, "police-extract", path, within="none", now=NOW)
+    except ImportFailed as exc:
+        assert str(path) in str(exc)
+        assert snapshot(con) == before
+        return
+    assert report.read == report.accepted + report.rejected + report.outside + report.duplicate
+    lines = [line for (line,) in con.execute(
+        "SELECT line FROM rejected_rows WHERE import_id = ?", [report.import_id]).fetchall()]
+    assert len(lines) == len(set(lines)) == report.rejected
+    n_lines = text.count("\n") + 1
+    assert all(2 <= line <= n_lines + text.count("\r") for line in lines)
+    assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == report.accepted
