@@ -21,22 +21,20 @@ AREAS = ("dartford", "none")
 
 
 def load_reference(con: duckdb.DuckDBPyConnection, within: str) -> None:
-    """TEMP tables ``_postcodes``, ``_lsoa`` and ``_area`` for this import."""
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _postcodes AS
-        SELECT replace(upper(pcds), ' ', '') AS key, pcds, easting::DOUBLE AS easting, northing::DOUBLE AS northing,
-               latitude::DOUBLE AS latitude, longitude::DOUBLE AS longitude
-        FROM read_csv(?, header = true, all_varchar = true)
-        """,
-        [str(geodata.postcodes_path())],
-    )
-    lsoas = geodata.lsoas(crs=geodata.BNG)
-    con.execute("CREATE OR REPLACE TEMP TABLE _lsoa (code VARCHAR, geom GEOMETRY)")
-    con.executemany(
-        "INSERT INTO _lsoa VALUES (?, ST_GeomFromWKB(?))",
-        [[code, shapely.to_wkb(geom)] for code, geom in zip(lsoas["lsoa21cd"], lsoas.geometry)],
-    )
+    """TEMP tables ``_postcodes``, ``_lsoa`` and ``_area`` for this import.
+
+    Postcodes and LSOAs are loaded once per connection (they do not depend on the
+    import), so a run of many small files does not pay for them each time.
+    """
+    loaded = {
+        r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name IN ('_postcodes', '_lsoa')"
+        ).fetchall()
+    }
+    if "_postcodes" not in loaded:
+        _load_postcodes(con)
+    if "_lsoa" not in loaded:
+        _load_lsoas(con)
     con.execute("CREATE OR REPLACE TEMP TABLE _area (geom GEOMETRY, min_e DOUBLE, min_n DOUBLE, max_e DOUBLE, max_n DOUBLE)")
     if within == "dartford":
         poly = geodata.borough_polygon(crs=geodata.BNG)
@@ -44,6 +42,27 @@ def load_reference(con: duckdb.DuckDBPyConnection, within: str) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE _area_lsoa (code VARCHAR)")
     if within == "dartford":
         con.executemany("INSERT INTO _area_lsoa VALUES (?)", [[c] for c in sorted(geodata.dartford_lsoa_codes())])
+
+
+def _load_postcodes(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TEMP TABLE _postcodes AS
+        SELECT replace(upper(pcds), ' ', '') AS key, pcds, easting::DOUBLE AS easting, northing::DOUBLE AS northing,
+               latitude::DOUBLE AS latitude, longitude::DOUBLE AS longitude
+        FROM read_csv(?, header = true, all_varchar = true)
+        """,
+        [str(geodata.postcodes_path())],
+    )
+
+
+def _load_lsoas(con: duckdb.DuckDBPyConnection) -> None:
+    lsoas = geodata.lsoas(crs=geodata.BNG)
+    con.execute("CREATE TEMP TABLE _lsoa (code VARCHAR, geom GEOMETRY)")
+    con.executemany(
+        "INSERT INTO _lsoa VALUES (?, ST_GeomFromWKB(?))",
+        [[code, shapely.to_wkb(geom)] for code, geom in zip(lsoas["lsoa21cd"], lsoas.geometry)],
+    )
 
 
 def place_sql(candidate: str, *, within: str, lsoa_decides_within: bool) -> str:

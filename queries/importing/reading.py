@@ -101,10 +101,9 @@ def prepare_text(path: Path, data: bytes | None = None, *, original: bytes | Non
     if delimiter != ",":
         notes.append(f"Delimiter detected from the header: {DELIMITER_NAMES[delimiter]}.")
 
+    # Lines too long to parse are looked for only when the parsed lines do not add up
+    # (``stage``): DuckDB skips them, and scanning every file for them costs as much as parsing.
     early: list[tuple[int, str, str]] = []
-    if len(text_bytes) > MAX_LINE_BYTES:
-        text_bytes, early = _drop_long_lines(text_bytes)
-        rewritten = rewritten or bool(early)
     if b"\x00" in text_bytes:
         text_bytes, nul = _drop_nul_lines(text_bytes)
         early = sorted(early + nul)
@@ -243,6 +242,22 @@ def _sniff_header(path: Path, first_line: str) -> tuple[str, list[str]]:
     return delimiter, header
 
 
+def _set_aside_long_lines(src: SourceText) -> bool:
+    """Empty every line too long to parse in the file DuckDB reads, recording each as rejected."""
+    data = src.read_path.read_bytes()
+    if len(data) <= MAX_LINE_BYTES:
+        return False
+    cleaned, long_lines = _drop_long_lines(data)
+    if not long_lines:
+        return False
+    src.early_rejects = sorted(src.early_rejects + long_lines)
+    if src._tmpdir is None:
+        src._tmpdir = tempfile.TemporaryDirectory(prefix="hotspots-import-")
+        src.read_path = Path(src._tmpdir.name) / "normalised.csv"
+    src.read_path.write_bytes(cleaned)
+    return True
+
+
 def _drop_long_lines(text_bytes: bytes) -> tuple[bytes, list[tuple[int, str, str]]]:
     arr = np.frombuffer(text_bytes, dtype=np.uint8)
     ends = np.flatnonzero(arr == 10)
@@ -303,12 +318,23 @@ def stage(con: duckdb.DuckDBPyConnection, src: SourceText, table: str) -> Staged
     is read again. Files without quoting trouble are read once.
     """
     ncols = len(src.header)
-    scanned = False
+    scanned = long_checked = False
     while True:
-        rejects = _read(con, src, table)
+        try:
+            rejects = _read(con, src, table)
+        except ImportFailed:
+            if long_checked or not _set_aside_long_lines(src):
+                raise
+            long_checked = True
+            continue
         parse_rejects = _locate(src, rejects, ncols)
         rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         spans = _spans(con, src, table, rows)
+        too_long = any(error_type == "LINE SIZE OVER MAXIMUM" for _, _, error_type, _ in rejects)
+        if not long_checked and (too_long or _accounted(src, spans, parse_rejects) != src.total_lines):
+            long_checked = True
+            if _set_aside_long_lines(src):
+                continue
         if scanned or not src.has_quotes:
             break
         trouble = any(error_type in QUOTE_ERRORS for _, _, error_type, _ in rejects)
@@ -465,6 +491,8 @@ def _duck_reason(error_type: str, message: str, ncols: int, raw: str = "x") -> s
         return "has a misplaced quote: text follows a closing quote, or a quote is never closed"
     if error_type == "INVALID UNICODE":
         return "has bytes that are not valid text"
+    if error_type == "LINE SIZE OVER MAXIMUM":
+        return f"line is {len(raw.encode()):,} bytes long (limit {MAX_LINE_BYTES:,})"
     return f"cannot be parsed ({error_type.lower()})"
 
 
