@@ -67,8 +67,8 @@ def main() -> None:
                 t_esda = time.perf_counter() - t0
             diff = float(np.nanmax(np.abs(g.Zs - cells["z"].to_numpy())))
             label = "queen" if distance is None else f"{distance:g} m band"
-            rows.append((cell, label, int(kernel.sum()), len(cells), t_core, t_full, t_w, t_esda, diff, res.summary))
-            print(f"{cell:g} m, {label}: {res.summary}")
+            rows.append((cell, label, int(kernel.sum()), len(cells), t_core, t_full, t_w, t_esda, diff, res.summary()))
+            print(f"{cell:g} m, {label}: {res.summary()}")
 
     print("\nGi* on Dartford (times in ms)")
     print(

@@ -244,11 +244,6 @@ def write_result(frame, method: str, path: Path, parameters: dict, extra: dict) 
 # --------------------------------------------------------------------------------------
 
 
-def _summary_text(result) -> str:
-    summary = result.summary
-    return summary() if callable(summary) else summary
-
-
 def _period_bounds(args) -> tuple[date | None, date | None, Any]:
     """What to read, and the ``period`` for change."""
     start, end = args.start, args.end
@@ -348,7 +343,7 @@ def cmd_analyse(args) -> int:
         from hotspots.params import given
 
         parameters["dates"] = given("dates", f"{args.start or 'first'} to {args.end or 'last'}")
-    summary = _summary_text(result).splitlines()[0]  # DBSCAN's summary goes on to list its parameters
+    summary = result.summary().splitlines()[0]  # DBSCAN's summary goes on to list its parameters
     cats = ", ".join(args.category) if args.category else "all categories"
     lines = [
         f"{args.method} on {args.layer} ({cats}) from {query['source'].value}, area {args.area}: "

@@ -282,7 +282,6 @@ class GiStarResult:
         columns.update({"z": self.z, "p": self.p, "p_fdr": self.p_fdr, "gi_bin": self.gi_bin})
         return cells_frame(self.grid, self.mask, columns)
 
-    @property
     def summary(self) -> str:
         b = self.gi_bin[self.mask]
         hot = [(int((b == k).sum())) for k in (3, 2, 1)]
@@ -327,7 +326,7 @@ def hotspot_gistar(
     -------
     GiStarResult
         ``.cells`` with ``count``, ``z``, ``p`` (two-sided), ``p_fdr`` and ``gi_bin``
-        (-3..3 as ArcGIS's Gi_Bin), ``.parameters``, ``.warnings``, ``.summary``.
+        (-3..3 as ArcGIS's Gi_Bin), ``.parameters``, ``.warnings``, ``.summary()``.
 
     Raises
     ------

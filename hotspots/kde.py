@@ -16,7 +16,7 @@ bandwidth = 276 m (chosen automatically: Silverman's rule as in ArcGIS Pro: ...)
 cell_size = 25 m (chosen automatically: about 116,325 cells over 72.72 km2 ...)
 snapped = True (given)
 threshold = top 5% (chosen automatically: the default, ...: cells with density at least ...)
->>> result.summary                                                     # doctest: +SKIP
+>>> result.summary()                                                   # doctest: +SKIP
 '6 hot spots cover 5.0% of the area (3.64 km2) and hold 41% of the 20,000 incidents'
 >>> result.cells.plot("density")                                       # doctest: +SKIP
 """
@@ -578,7 +578,6 @@ class KDEResult:
             columns["weight"] = self.weight_sums
         return cells_frame(self.grid, self.mask, columns)
 
-    @property
     def summary(self) -> str:
         """One line: how much of the area the hot spots cover and what share they hold."""
         n_hot = len(self.hotspots)

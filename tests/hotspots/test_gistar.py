@@ -150,7 +150,7 @@ def test_result_columns_and_parameters(result):
     assert (cells["p_fdr"] >= cells["p"] - 1e-15).all()
     assert result.parameters["cell_size"].value == 200 and not result.parameters["cell_size"].chosen_automatically
     assert result.parameters["fdr"].value is True and "Benjamini-Hochberg" in result.parameters["fdr"].reason
-    assert "hot cells" in result.summary
+    assert "hot cells" in result.summary()
 
 
 # --- recovery and invariances -------------------------------------------------------------

@@ -185,7 +185,7 @@ def test_top_share_of_area(result):
     share = result.hot.sum() / result.mask.sum()
     assert share == pytest.approx(0.05, abs=0.002)
     assert result.hotspots["area_km2"].sum() <= 0.051 * result.mask.sum() * 625 / 1e6
-    assert "5.0% of the area" in result.summary
+    assert "5.0% of the area" in result.summary()
 
 
 def test_hotspot_table_adds_up(result, area):
@@ -300,7 +300,7 @@ def test_empty_input_with_a_boundary_is_a_blank_map(area):
     assert res.incidents == 0 and len(res.hotspots) == 0 and not res.hot.any()
     assert np.nanmax(res.density) == 0
     assert any("no incidents" in w for w in res.warnings)
-    assert res.summary.startswith("no hot spots")
+    assert res.summary().startswith("no hot spots")
 
 
 def test_empty_input_without_a_boundary_is_an_error():
