@@ -634,8 +634,9 @@ def cell_mask(grid: Grid, boundary: shapely.Geometry | None, how: str = "interse
     boundary : shapely (Multi)Polygon or None
         None means every cell.
     how : {"intersects", "centre"}
-        ``"intersects"`` (default): cells that share any area or edge with the boundary,
-        so the cells cover it completely. ``"centre"``: cells whose centre is inside.
+        ``"intersects"`` (default): cells that share some area with the boundary, so the
+        cells cover it completely (a cell that only touches it along an edge or at a
+        corner is left out: it holds none of the area). ``"centre"``: cells whose centre is inside.
 
     Notes
     -----
@@ -667,7 +668,8 @@ def cell_mask(grid: Grid, boundary: shapely.Geometry | None, how: str = "interse
     rows, cols = np.nonzero(near & ~inside)
     if rows.size:
         shapely.prepare(boundary)  # in place; speeds up the test, changes nothing else
-        hit = shapely.intersects(boundary, cell_boxes(grid, rows, cols))
+        boxes = cell_boxes(grid, rows, cols)
+        hit = shapely.intersects(boundary, boxes) & ~shapely.touches(boundary, boxes)
         inside = inside.copy()
         inside[rows[hit], cols[hit]] = True
     return inside

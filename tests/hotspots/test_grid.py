@@ -153,8 +153,16 @@ def test_binning_a_million_points_in_chunks_matches_one_pass():
 
 
 def brute_force_intersects(grid, boundary):
+    """Cells sharing some area with the boundary (touching along an edge is not enough)."""
     rows, cols = np.indices(grid.shape).reshape(2, -1)
-    return shapely.intersects(boundary, G.cell_boxes(grid, rows, cols)).reshape(grid.shape)
+    boxes = G.cell_boxes(grid, rows, cols)
+    return (shapely.area(shapely.intersection(boundary, boxes)) > 0).reshape(grid.shape)
+
+
+def test_cell_mask_leaves_out_cells_that_only_touch():
+    box = shapely.box(1000, 1000, 1100, 1100)  # exactly 4 x 4 cells of 25 m
+    grid = G.make_grid(box.bounds, 25, margin=50)
+    assert G.cell_mask(grid, box).sum() == 16
 
 
 def test_cell_mask_equals_shapely_on_every_cell():
