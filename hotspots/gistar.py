@@ -211,13 +211,16 @@ def choose_gistar_cell_size(n_incidents: int, area_m2: float, kernel_cells: int 
     1,000 give 250 m.
     """
     base = choose_cell_size(area_m2)
-    if n_incidents <= 0:
-        return chosen("cell_size", base.value, "m", f"no incidents; {base.reason}")
-    ideal = math.sqrt(EXPECTED_PER_NEIGHBOURHOOD * area_m2 / (kernel_cells * n_incidents))
     sizes = np.array(NICE_CELL_SIZES)
+    coarsest = sizes[sizes <= math.sqrt(area_m2 / MIN_CELLS)]
+    if n_incidents <= 0:
+        # Nothing to find: a fine grid would only cost time (5 m cells over the heath are 42,000).
+        size = float(coarsest[-1]) if coarsest.size and coarsest[-1] >= base.value else base.value
+        return chosen("cell_size", size, "m",
+                      f"no incidents: the coarsest round size leaving at least {MIN_CELLS} cells in the area")
+    ideal = math.sqrt(EXPECTED_PER_NEIGHBOURHOOD * area_m2 / (kernel_cells * n_incidents))
     size = float(sizes[np.argmin(np.abs(np.log(sizes / ideal)))])
     # Keep at least MIN_CELLS cells in the study area, however few the incidents.
-    coarsest = sizes[sizes <= math.sqrt(area_m2 / MIN_CELLS)]
     if coarsest.size and size > coarsest[-1] and coarsest[-1] >= base.value:
         size = float(coarsest[-1])
         expected = n_incidents * size**2 * kernel_cells / area_m2

@@ -233,3 +233,13 @@ def test_points_outside_the_boundary(area):
 def test_bad_arguments_name_the_argument(area, kwargs, match):
     with pytest.raises(ValueError, match=match):
         Gi.hotspot_gistar(np.array([[554000.0, 174000.0]]), boundary=area, **kwargs)
+
+
+def test_cell_size_with_no_incidents_is_coarse_not_the_finest():
+    from hotspots.gistar import MIN_CELLS, choose_gistar_cell_size
+
+    heath_like = 1.04e6  # m2, Dartford Heath
+    p = choose_gistar_cell_size(0, heath_like)
+    assert heath_like / p.value**2 >= MIN_CELLS
+    assert p.value >= 50
+    assert "no incidents" in p.reason
