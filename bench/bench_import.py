@@ -8,7 +8,6 @@ rows and ASB rows without IDs. Prints rows per second for both and the ratio.
 """
 
 import argparse
-import random
 import sys
 import tempfile
 import time
@@ -23,8 +22,7 @@ from queries.store import connect  # noqa: E402
 from tests.fixtures import KENT_MONTH  # noqa: E402
 
 
-def make_file(path: Path, rows: int, seed: int = 7) -> None:
-    rng = random.Random(seed)
+def make_file(path: Path, rows: int) -> None:
     lines = KENT_MONTH.read_bytes().decode().split("\r\n")
     header, body = lines[0], [line for line in lines[1:] if line]
     months = [f"{y}-{m:02d}" for y in (2022, 2023) for m in range(1, 13)]
@@ -36,7 +34,6 @@ def make_file(path: Path, rows: int, seed: int = 7) -> None:
                 fields[0] = f"{i:064x}"
             fields[1] = months[(i // len(body)) % len(months)]
             f.write(",".join(fields) + "\r\n")
-    rng.random()
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def main() -> None:
         "one week (count)": (count_incidents, week),
         "one week (rows)": (fetch_incidents, week),
         "one week, one category (rows)": (
-            fetch_incidents, IncidentFilter(**{**week.__dict__, "categories": ("Shoplifting",)})),
+            fetch_incidents, replace(week, categories=("Shoplifting",))),
         "one month in a 1 km box (rows)": (
             fetch_incidents,
             IncidentFilter(source="bench", start=datetime(2023, 6, 1), end=datetime(2023, 7, 1),

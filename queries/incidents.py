@@ -5,11 +5,13 @@ sources can describe the same crimes (police.uk and a police extract), so they a
 never added together silently; ``default_source`` picks the one with exact times.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import duckdb
 import pandas as pd
+
+from queries.schema import INCIDENT_COLUMNS
 
 #: Columns returned by ``fetch_incidents`` unless asked otherwise.
 MAP_COLUMNS = (
@@ -65,7 +67,7 @@ def fetch_incidents(
     con: duckdb.DuckDBPyConnection, f: IncidentFilter, columns: tuple[str, ...] = MAP_COLUMNS
 ) -> pd.DataFrame:
     """Incidents matching ``f``, ordered by time, as a DataFrame of ``columns``."""
-    unknown = set(columns) - set(_incident_columns(con))
+    unknown = set(columns) - set(INCIDENT_COLUMNS)
     if unknown:
         raise ValueError(f"unknown incident columns: {sorted(unknown)}")
     where, params = _where(f)
@@ -81,7 +83,7 @@ def count_incidents(con: duckdb.DuckDBPyConnection, f: IncidentFilter) -> int:
 
 def count_unlocated(con: duckdb.DuckDBPyConnection, f: IncidentFilter) -> int:
     """How many incidents match ``f`` apart from having no position (they count in totals, not on maps)."""
-    where, params = _where(IncidentFilter(**{**f.__dict__, "located_only": False}))
+    where, params = _where(replace(f, located_only=False))
     return con.execute(
         f"SELECT count(*) FROM incidents WHERE {where} AND easting IS NULL", params
     ).fetchone()[0]
@@ -140,6 +142,3 @@ def date_span(con: duckdb.DuckDBPyConnection, source: str, layer: str | None = N
     ).fetchone()
     return None if row[0] is None else (row[0], row[1])
 
-
-def _incident_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'incidents'").fetchall()]

@@ -80,3 +80,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+#: The columns of ``incidents`` at the current version, in table order (tests check
+#: this against the migrated table). Column names are interpolated into SQL only
+#: after checking them against this list.
+INCIDENT_COLUMNS = (
+    "layer", "category", "subcategory", "occurred_at", "date_precision", "easting", "northing",
+    "longitude", "latitude", "location", "lsoa21cd", "location_method", "source", "source_key", "import_id",
+    "outcome", "reported_by", "offence_group", "domestic_abuse", "alcohol_related", "hate",
+    "waste_type", "size", "land_type", "fire_type", "fire_category", "cause", "area_burnt_m2",
+)

@@ -19,16 +19,11 @@ from queries.importing.kind import CANDIDATE_COLUMNS, CANDIDATE_TYPES, POSITION_
 from queries.importing.placing import AREAS, fill_lsoa_sql, load_reference, place_sql
 from queries.importing.reading import MAX_FIELD_CHARS, SourceText, prepare_text, stage
 from queries.importing.sqlparts import all_empty, content_hash, first_reason, oversize_reasons, raw_row
+from queries.schema import INCIDENT_COLUMNS
 
 #: ``progress(fraction, message)`` is called as the import moves through its stages.
 Progress = Callable[[float, str], None]
 
-STORED_COLUMNS = (
-    "layer", "category", "subcategory", "occurred_at", "date_precision", "easting", "northing",
-    "longitude", "latitude", "location", "lsoa21cd", "location_method", "source", "source_key", "import_id",
-    "outcome", "reported_by", "offence_group", "domestic_abuse", "alcohol_related", "hate",
-    "waste_type", "size", "land_type", "fire_type", "fire_category", "cause", "area_burnt_m2",
-)
 SAMPLE_REJECTS = 5
 
 
@@ -118,7 +113,6 @@ def _candidates(con, kind: Kind, cols: dict[str, str], src: SourceText, now: dat
         f"CAST({exprs.get(name, 'NULL')} AS {CANDIDATE_TYPES.get(name, 'VARCHAR')}) AS {name}"
         for name in CANDIDATE_COLUMNS
     )
-    given_key = "_given_key"
     pre_sql = "_staging"
     for name, expr in pre_exprs.items():
         pre_sql = f"(SELECT *, {expr} AS {name} FROM {pre_sql})"
@@ -126,7 +120,7 @@ def _candidates(con, kind: Kind, cols: dict[str, str], src: SourceText, now: dat
         f"""
         CREATE TEMP VIEW _candidate AS
         SELECT line, {first_reason(reasons)} AS reason,
-               CASE WHEN ({given_key}) IS NULL THEN {content_hash(ncols)} END AS row_hash,
+               CASE WHEN _given_key IS NULL THEN {content_hash(ncols)} END AS row_hash,
                {select}
         FROM {pre_sql}
         """.replace("$now", f"TIMESTAMP '{now.isoformat(sep=' ', timespec='seconds')}'")
@@ -168,10 +162,10 @@ def _fates(con, source: str) -> None:
 
 def _store(con, import_id: int, source: str, within: str, staged, src: SourceText) -> None:
     select = ", ".join(
-        {"source": "$source AS source", "import_id": "$import_id AS import_id"}.get(c, c) for c in STORED_COLUMNS
+        {"source": "$source AS source", "import_id": "$import_id AS import_id"}.get(c, c) for c in INCIDENT_COLUMNS
     )
     con.execute(
-        f"INSERT INTO incidents ({', '.join(STORED_COLUMNS)}) "
+        f"INSERT INTO incidents ({', '.join(INCIDENT_COLUMNS)}) "
         f"SELECT {select} FROM _final WHERE fate = 'accepted' ORDER BY occurred_at",
         {"source": source, "import_id": import_id},
     )
