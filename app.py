@@ -1,14 +1,14 @@
-"""Dartford Community Safety Partnership: hotspot dashboard (first screen).
+"""Dartford Community Safety Partnership: the hotspot dashboard.
 
-Run with ``streamlit run app.py``. Reads the store at ``$HOTSPOTS_DB`` or
-``data/hotspots.duckdb`` (build it with ``python -m hotspots demo``). Leaflet and
-its plugins are served from ``static/vendor/`` (``scripts/fetch_static.sh``), so the
-map works without internet; only the basemap tiles need it.
+Run with ``streamlit run app.py`` (``scripts/start.sh`` sets everything up). Reads
+the store at ``$HOTSPOTS_DB`` or ``data/hotspots.duckdb``. Leaflet and its plugins
+are served from ``static/vendor/`` so the map works without internet; only the
+basemap tiles need it. Each page is a module in ``app_views/pages``.
 """
 
 import streamlit as st
 
-from app_views.first_screen import render
+from app_views.pages import about, data, explore, fly_tipping, overview, violence, wildfire
 from maps.assets import STREAMLIT_STATIC_URL, use_local_assets
 
 st.set_page_config(page_title="Dartford hotspots", page_icon="🗺️", layout="wide")
@@ -17,4 +17,19 @@ st.set_page_config(page_title="Dartford hotspots", page_icon="🗺️", layout="
 _base = "/" + (st.get_option("server.baseUrlPath") or "").strip("/")
 use_local_assets(_base.rstrip("/") + STREAMLIT_STATIC_URL, check=False)
 
-render()
+pages = {
+    "Tasking": [
+        st.Page(overview.render, title="Overview", icon="📊", url_path="overview", default=True),
+        st.Page(violence.render, title="Weekly violence", icon="🚨", url_path="violence"),
+        st.Page(wildfire.render, title="Wildfire prevention", icon="🔥", url_path="wildfire"),
+        st.Page(fly_tipping.render, title="Fly-tipping patrols", icon="🚛", url_path="fly-tipping"),
+    ],
+    "Analysis": [
+        st.Page(explore.render, title="Explore", icon="🗺️", url_path="explore"),
+    ],
+    "Store": [
+        st.Page(data.render, title="Data", icon="🗄️", url_path="data"),
+        st.Page(about.render, title="About", icon="ℹ️", url_path="about"),
+    ],
+}
+st.navigation(pages).run()

@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from briefings.scope import Scope, Selection, select
 from maps.incident_map import IncidentPoints, incident_points
 from queries import incidents as q
 from queries.store import connect
@@ -28,10 +29,10 @@ def _cursor(path: str) -> duckdb.DuckDBPyConnection:
 
 
 @st.cache_data(show_spinner=False)
-def source_table(path: str) -> pd.DataFrame:
+def source_table(path: str, layer: str | None = None) -> pd.DataFrame:
     """Sources with row counts, exact-time rows and date span; the default first."""
     with _cursor(path) as con:
-        return q.sources(con)
+        return q.sources(con, layer)
 
 
 @st.cache_data(show_spinner=False)
@@ -51,36 +52,47 @@ def category_options(path: str, source: str, layers: tuple[str, ...]) -> list[st
 
 
 @st.cache_data(show_spinner=False)
-def date_span(path: str, source: str) -> tuple[datetime, datetime] | None:
+def date_span(path: str, source: str, layers: tuple[str, ...] | None = None) -> tuple[datetime, datetime] | None:
+    """First and last incident time of ``source`` in ``layers`` (all layers when None)."""
     with _cursor(path) as con:
-        return q.date_span(con, source)
+        spans = [q.date_span(con, source, layer) for layer in (layers or (None,))]
+    spans = [s for s in spans if s is not None]
+    if not spans:
+        return None
+    return min(s[0] for s in spans), max(s[1] for s in spans)
 
 
-@dataclass(frozen=True)
-class MapData:
-    points: IncidentPoints
-    unlocated: int
-
-    @property
-    def total(self) -> int:
-        return self.points.located + self.unlocated
+@st.cache_data(show_spinner=False)
+def has_exact_times(path: str, source: str, layers: tuple[str, ...]) -> bool:
+    """True when some rows of ``source`` in ``layers`` carry a time of day."""
+    table = pd.concat([source_table(path, layer) for layer in layers])
+    return bool(table.loc[table["source"] == source, "rows_with_time"].sum() > 0)
 
 
-@st.cache_data(show_spinner="Reading incidents…", max_entries=64)
-def map_data(
-    path: str,
-    source: str,
-    layers: tuple[str, ...],
-    categories: tuple[str, ...] | None,
-    start: date,
-    end_exclusive: date,
-) -> MapData:
-    """Incidents for the map and the count of those without a location."""
-    f = q.IncidentFilter(source=source, layers=layers, categories=categories, start=start, end=end_exclusive)
+@st.cache_resource(show_spinner="Reading incidents…", max_entries=16)
+def selection(path: str, scope: Scope, columns: tuple[str, ...] = q.MAP_COLUMNS) -> Selection:
+    """The incidents of ``scope`` (see ``briefings.scope.select``).
+
+    A resource, not data: a million-row frame is shared, not copied on every rerun.
+    Callers must not change it.
+    """
     with _cursor(path) as con:
-        frame = q.fetch_incidents(con, f)
-        unlocated = q.count_unlocated(con, f)
-    return MapData(points=incident_points(frame), unlocated=unlocated)
+        return select(con, scope, columns)
+
+
+@st.cache_data(show_spinner=False)
+def lsoa_codes() -> list[str]:
+    import geodata
+
+    return sorted(geodata.dartford_lsoa_codes())
+
+
+@st.cache_data(show_spinner=False)
+def lsoa_names() -> dict[str, str]:
+    import geodata
+
+    frame = geodata.lsoas()
+    return dict(zip(frame["lsoa21cd"], frame["lsoa21nm"]))
 
 
 @st.cache_data(show_spinner=False)
@@ -105,3 +117,11 @@ def default_source(path: str) -> str | None:
     """The source shown first: the one with most exact-time rows."""
     with _cursor(path) as con:
         return q.default_source(con)
+
+
+@st.cache_data(show_spinner=False)
+def area_bounds_wgs84(area: str) -> tuple[float, float, float, float]:
+    """(lon0, lat0, lon1, lat1) of an area key (borough, nte, bluewater, heath or an LSOA code)."""
+    import geodata
+
+    return tuple(float(v) for v in geodata.area_geometry(area, crs="EPSG:4326").bounds)

@@ -1,0 +1,8 @@
+"""Placeholder: this page is being built."""
+
+import streamlit as st
+
+
+def render() -> None:
+    st.title("about")
+    st.info("This page is being built.")
