@@ -24,20 +24,21 @@ def store(path: str) -> duckdb.DuckDBPyConnection:
     return connect(path, read_only=True)
 
 
-def _cursor(path: str) -> duckdb.DuckDBPyConnection:
+def cursor(path: str) -> duckdb.DuckDBPyConnection:
+    """A cursor of the shared connection, for one thread's reads (use as a context manager)."""
     return store(path).cursor()
 
 
 @st.cache_data(show_spinner=False)
 def source_table(path: str, layer: str | None = None) -> pd.DataFrame:
     """Sources with row counts, exact-time rows and date span; the default first."""
-    with _cursor(path) as con:
+    with cursor(path) as con:
         return q.sources(con, layer)
 
 
 @st.cache_data(show_spinner=False)
 def layer_options(path: str, source: str) -> list[str]:
-    with _cursor(path) as con:
+    with cursor(path) as con:
         return q.layers(con, source)
 
 
@@ -45,7 +46,7 @@ def layer_options(path: str, source: str) -> list[str]:
 def category_options(path: str, source: str, layers: tuple[str, ...]) -> list[str]:
     """Categories of ``source`` in ``layers`` (layer by layer, most frequent first)."""
     out: list[str] = []
-    with _cursor(path) as con:
+    with cursor(path) as con:
         for layer in layers:
             out += [c for c in q.categories(con, source, layer) if c not in out]
     return out
@@ -54,7 +55,7 @@ def category_options(path: str, source: str, layers: tuple[str, ...]) -> list[st
 @st.cache_data(show_spinner=False)
 def date_span(path: str, source: str, layers: tuple[str, ...] | None = None) -> tuple[datetime, datetime] | None:
     """First and last incident time of ``source`` in ``layers`` (all layers when None)."""
-    with _cursor(path) as con:
+    with cursor(path) as con:
         spans = [q.date_span(con, source, layer) for layer in (layers or (None,))]
     spans = [s for s in spans if s is not None]
     if not spans:
@@ -76,7 +77,7 @@ def selection(path: str, scope: Scope, columns: tuple[str, ...] = q.MAP_COLUMNS)
     A resource, not data: a million-row frame is shared, not copied on every rerun.
     Callers must not change it.
     """
-    with _cursor(path) as con:
+    with cursor(path) as con:
         return select(con, scope, columns)
 
 
@@ -115,7 +116,7 @@ def geography() -> tuple[dict, dict, dict]:
 @st.cache_data(show_spinner=False)
 def default_source(path: str) -> str | None:
     """The source shown first: the one with most exact-time rows."""
-    with _cursor(path) as con:
+    with cursor(path) as con:
         return q.default_source(con)
 
 
