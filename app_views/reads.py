@@ -5,7 +5,6 @@ takes its own cursor, since Streamlit runs sessions in several threads. Results
 are cached with ``st.cache_data`` on the store path and plain filter values.
 """
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import duckdb
@@ -13,7 +12,6 @@ import pandas as pd
 import streamlit as st
 
 from briefings.scope import Scope, Selection, select
-from maps.incident_map import IncidentPoints, incident_points
 from queries import incidents as q
 from queries.store import connect
 
