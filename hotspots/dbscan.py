@@ -342,21 +342,22 @@ def infer_precision(times: pd.DatetimeIndex) -> np.ndarray:
     """Guess each row's date precision when it was not recorded.
 
     All times on the 1st of a month at midnight: ``"month"`` (police.uk); all at
-    midnight: ``"day"``; otherwise ``"minute"`` for every row with a time. Missing
-    times get ``None``.
+    midnight: ``"day"``; otherwise ``"minute"`` for the rows with a time of day. In
+    such a mix a row at exactly midnight is not trusted with an hour: ``"month"`` when
+    every midnight row is on the 1st (police.uk rows among exact ones), else
+    ``"day"``. Missing times get ``None``.
     """
     out = np.full(len(times), None, dtype=object)
-    ok = ~times.isna()
+    ok = np.asarray(~times.isna())
     if not ok.any():
         return out
     t = times[ok]
-    midnight = (t.hour == 0) & (t.minute == 0) & (t.second == 0)
-    if midnight.all() and (t.day == 1).all():
-        out[ok] = "month"
-    elif midnight.all():
-        out[ok] = "day"
-    else:
-        out[ok] = "minute"
+    midnight = np.asarray((t.hour == 0) & (t.minute == 0) & (t.second == 0))
+    first = np.asarray(t.day == 1)
+    # Guessing too coarse only leaves a row out of an hour or weekday filter; guessing
+    # too fine would invent its hour (and, for a month, its day).
+    coarse = "month" if first[midnight].all() else "day"
+    out[np.flatnonzero(ok)] = np.where(midnight, coarse, "minute")
     return out
 
 

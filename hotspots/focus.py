@@ -54,18 +54,20 @@ COLUMNS = [
 ]
 
 
-def change_test(count: int, last_year: int) -> float:
-    """Two-sided exact test of equal rates in two periods of the same length.
+def change_test(count: int, last_year: int, share: float = 0.5) -> float:
+    """Two-sided exact test of equal daily rates in this period and last year's.
 
     Conditional on the total ``count + last_year``, ``count`` is Binomial(total,
-    1/2) when the rate did not change (the conditional test for two Poisson counts,
-    Przyborowski and Wilenski 1940). Returns ``scipy.stats.binomtest(count, total,
-    0.5).pvalue``; 1 when both are 0.
+    share) when the rate did not change, ``share`` being this period's days over both
+    periods' days: 1/2 for periods of the same length, 29/57 for February 2024 against
+    February 2023 (the conditional test for two Poisson counts, Przyborowski and
+    Wilenski 1940). Returns ``scipy.stats.binomtest(count, total, share).pvalue``; 1
+    when both are 0.
     """
     total = int(count) + int(last_year)
     if total == 0:
         return 1.0
-    return float(stats.binomtest(int(count), total, 0.5).pvalue)
+    return float(stats.binomtest(int(count), total, share).pvalue)
 
 
 @dataclass(frozen=True, eq=False)
@@ -240,6 +242,7 @@ def focus_area_stats(
         total_now, total_then = int(now.sum()), int(then.sum())
         items = named
         warnings.append("no `boundary`: shares are of all the incidents given and of the areas' combined extent")
+    share_days = the_period.days / (the_period.days + before.days)  # months and years differ in length
     rows = []
     for name, geom in items:
         inside = shapely.contains_xy(geom, pts.x, pts.y) if len(pts) else np.zeros(0, bool)
@@ -255,7 +258,7 @@ def focus_area_stats(
             "last_year": ly,
             "change": count - ly if have_last_year else math.nan,
             "pct_change": (count - ly) / ly if have_last_year and ly > 0 else math.nan,
-            "p": change_test(count, ly) if have_last_year else math.nan,
+            "p": change_test(count, ly, share_days) if have_last_year else math.nan,
             "geometry": geom,
         })
     frame = pd.DataFrame(rows)

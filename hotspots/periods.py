@@ -126,7 +126,7 @@ def _day(value: Any) -> pd.Timestamp:
     except (TypeError, ValueError):
         raise ValueError(f"not a date: {value!r}") from None
     if t.tzinfo is not None:
-        t = t.tz_convert(None)
+        t = t.tz_localize(None)  # the local date, as read_timed reads times by the wall clock
     return t.normalize()
 
 
@@ -217,8 +217,10 @@ def as_period(value: Any, length: PeriodLength, name: str = "period") -> Period:
             raise ValueError(f"`{name}` as (start, end) needs two dates: {exc}") from None
         if not end > start:
             raise ValueError(f"`{name}` must end after it starts; got {start:%Y-%m-%d} to {end:%Y-%m-%d}")
-        # Keep the stepping of weeks or months when the dates are exactly one such period.
-        for candidate in (length, WEEK, MONTH):
+        # Keep the stepping of weeks or months when the dates are exactly one such period;
+        # whole months (1 Jan to 1 Apr) step by months, so last year is the same months.
+        months = (end.year - start.year) * 12 + end.month - start.month
+        for candidate in (length, WEEK, MONTH) + ((PeriodLength("month", months),) if months > 0 else ()):
             aligned = period_of(start, candidate)
             if aligned.start == start and aligned.end == end:
                 return aligned
@@ -274,10 +276,12 @@ def same_period_last_year(period: Period) -> Period:
 
     Week-based periods and periods of whole weeks move back 52 weeks (364 days), so the
     same weekdays are compared: a week of Friday and Saturday nights against a week
-    with as many. Month-based periods move back 12 months; other periods one calendar
-    year.
+    with as many. Month-based periods, and any period from the 1st of a month to the
+    1st of a month, move back 12 months (so rows known only to the month still fit);
+    other periods one calendar year.
     """
-    if period.length is not None and period.length.unit == "month":
+    unit = period.length.unit if period.length is not None else None
+    if unit == "month" or (unit is None and period.start.day == 1 and period.end.day == 1):
         return Period(period.start - pd.DateOffset(months=12), period.end - pd.DateOffset(months=12), period.length)
     if period.whole_weeks:
         step = pd.Timedelta(weeks=52)
@@ -346,7 +350,8 @@ def read_timed(points: Any, times: Any = None, precision: Any = None, *, need_ti
         ``category`` (as :func:`queries.incidents.fetch_incidents` returns them). Rows
         without a position are left out and counted.
     times : array of datetimes, optional
-        Default ``points["occurred_at"]``.
+        Default ``points["occurred_at"]``. Times with a time zone are read by the wall
+        clock there (an incident at 00:30 BST on a Monday is in that Monday's week).
     precision : str or array of str, optional
         ``"month"``, ``"day"`` or ``"minute"``; default ``points["date_precision"]``,
         else inferred from the times (with a warning).
@@ -392,6 +397,8 @@ def read_timed(points: Any, times: Any = None, precision: Any = None, *, need_ti
         raise ValueError(
             f"{need_times} needs the time of each incident: pass `times` or give `points` an occurred_at column"
         )
+    if t.tz is not None:
+        t = t.tz_localize(None)  # wall-clock times: ISO weeks start at local Monday 00:00
     if dropped:
         warnings.insert(0, f"{dropped:,} incident(s) without a position were left out")
     if prec is None:
@@ -507,6 +514,8 @@ def _hours(hours: Any) -> np.ndarray:
         raise ValueError(f"`hours` must be hours 0-23, or a (start, end) pair; got {hours!r}") from None
     if any(not 0 <= h <= 23 for h in values):
         raise ValueError(f"`hours` must be between 0 and 23; got {hours!r}")
+    if not values:
+        raise ValueError("`hours` is empty: give the hours to keep, or None for all hours")
     allowed[values] = True
     return allowed
 
@@ -525,6 +534,8 @@ def _weekdays(weekdays: Any) -> np.ndarray:
                 allowed[hits[0]] = True
                 continue
         raise ValueError(f"`weekdays` must be day names ('Fri', 'Saturday') or numbers 0 (Monday) to 6; got {item!r}")
+    if not allowed.any():
+        raise ValueError("`weekdays` is empty: give the days to keep, or None for every day")
     return allowed
 
 
@@ -554,8 +565,8 @@ def filter_times(
     times : array of datetimes
     precision : str or array of str, optional
         ``"month"``, ``"day"`` or ``"minute"`` per row. Default: inferred as
-        :func:`hotspots.dbscan.infer_precision` does (all times on the 1st at
-        midnight: month; all at midnight: day; otherwise minute).
+        :func:`hotspots.dbscan.infer_precision` does (a time of day is minute
+        precision; a midnight is day or, when all midnights are on the 1st, month).
     hours : iterable of int 0-23, or (start, end), optional
         Hours to keep; ``(20, 4)`` is 20:00 to 03:59, across midnight.
     weekdays : iterable of day names or numbers (0 = Monday), optional
