@@ -380,6 +380,8 @@ def backtest(
         if (~inside).any():
             warnings.append(f"{int((~inside).sum()):,} incident(s) outside the study area were left out")
         pts = pts.subset(inside)
+        if len(pts) == 0:
+            raise ValueError("no incidents inside `boundary`: there are no incidents to build or score maps with")
 
     # 2. The weeks.
     first = coverage_start(pts.times)

@@ -96,6 +96,9 @@ def test_refusals():
         backtest(one, boundary=BOX, methods=("kde", "crystal ball"))
     with pytest.raises(ValueError, match="`train_weeks` must be a whole number of weeks"):
         backtest(one, boundary=BOX, train_weeks=0)
+    away = one.assign(easting=one["easting"] + 10_000)
+    with pytest.raises(ValueError, match="no incidents inside `boundary`"):
+        backtest(away, boundary=BOX)
 
 
 # --- the demo store ----------------------------------------------------------------------------------
