@@ -8,8 +8,8 @@ two ways:
 - ``pattern``: the eight hot and eight cold spot patterns of ArcGIS Pro's Emerging Hot
   Spot Analysis (new, consecutive, intensifying, persistent, diminishing, sporadic,
   oscillating, historical), with the Mann-Kendall trend test on the z-scores;
-- ``chainey``: Chainey's persistent, emerging, intermittent and former hot spots, from
-  the share of all, recent and earlier periods in which the cell was a hot spot.
+- ``chainey``: Chainey's (2020) persistent, emerging, intermittent and former hot spots,
+  from the share of all, recent and earlier periods in which the cell was a hot spot.
 
 The exact rules are in :func:`arcgis_patterns` and :func:`chainey_classes`.
 
@@ -217,35 +217,37 @@ def arcgis_patterns(hot: np.ndarray, cold: np.ndarray, trend_z: np.ndarray, tren
     return out
 
 
-def chainey_classes(hot: np.ndarray, trend_z: np.ndarray, trend_p: np.ndarray, *, alpha: float = ALPHA,
-                    persistent_share: float = PERSISTENT_SHARE, recent_share: float = RECENT_SHARE,
-                    hotspot_share: float = HOTSPOT_SHARE) -> np.ndarray:
+def chainey_classes(hot: np.ndarray, trend_z: np.ndarray | None = None, trend_p: np.ndarray | None = None, *,
+                    alpha: float = ALPHA, persistent_share: float = PERSISTENT_SHARE,
+                    recent_share: float = RECENT_SHARE, hotspot_share: float = HOTSPOT_SHARE) -> np.ndarray:
     """Chainey's persistent, emerging, intermittent and former hot spots (time x cells).
 
     With n periods, the last ``k = max(1, round(recent_share * n))`` are *recent* and
-    the others *earlier*; ``MIN_HOT_PERIODS`` (2) stops one chance result making a
-    class. In order:
+    the others *earlier*. Chainey (2020) defines, in this order:
 
-    - **persistent hot spot**: hot in >= ``persistent_share`` (80%) of all periods.
-    - **emerging hot spot**: hot in at least 2 recent periods (1 when only one is
-      recent), and either never hot in the earlier periods or with a significant
-      upward Mann-Kendall trend in z (so a hot spot that grew steadily counts).
-    - **former hot spot**: not hot in any recent period, hot in at least 2 earlier
-      periods and >= ``hotspot_share`` (10%) of them.
-    - **intermittent hot spot**: none of these, but hot in at least 2 periods and >=
-      10% of all of them.
+    - **persistent hot spot**: hot in >= ``persistent_share`` (80%) of all periods;
+    - **emerging hot spot**: hot in >= ``hotspot_share`` (10%) of the recent periods,
+      and in fewer than 10% of the earlier ones;
+    - **former hot spot**: hot in >= 10% of the earlier periods, and in fewer than 10%
+      of the recent ones;
+    - **intermittent hot spot**: none of these, but hot in >= 10% of all periods;
     - ``""`` otherwise: not a hot spot.
 
-    The thresholds are sfhotspot's defaults (``hotspot_classify_params``: 0.1, 0.8,
-    0.2) without its quirks: there, the recent window holds one period more than it
-    divides by, and p-values are adjusted across a cell's periods rather than across
-    the cells of a period.
+    One addition: every class but persistent also needs ``MIN_HOT_PERIODS`` (2) hot
+    periods in the part it looks at (1 when only one period is recent), so that one
+    chance result is not a class. The shares are sfhotspot's defaults
+    (``hotspot_classify_params``: 0.1, 0.8, 0.2) without its quirks: there, the recent
+    window holds one period more than it divides by, and p-values are adjusted across
+    a cell's periods rather than across the cells of a period. No trend test is
+    involved (``trend_z``, ``trend_p`` and ``alpha`` are accepted and unused): trends
+    are what :func:`arcgis_patterns` adds.
 
     Correspondence with :func:`arcgis_patterns`: persistent, intensifying, diminishing
     and historical hot spots are Chainey persistent ones; new and consecutive hot spots
-    emerging (new needs a second hot period here); sporadic and oscillating ones
-    emerging or intermittent; and a cell hot only in the first half of the periods is
-    a former hot spot here but "no pattern detected" in ArcGIS.
+    emerging (new needs a second hot period here, and a run that began before the
+    recent periods is intermittent); sporadic and oscillating ones emerging or
+    intermittent; and a cell hot only in the first half of the periods is a former hot
+    spot here but "no pattern detected" in ArcGIS.
     """
     hot = np.asarray(hot, dtype=bool)
     n = hot.shape[0]
@@ -254,12 +256,11 @@ def chainey_classes(hot: np.ndarray, trend_z: np.ndarray, trend_p: np.ndarray, *
     recent = hot[n - k:].sum(axis=0)
     earlier = hot[: n - k].sum(axis=0)
     total = hot.sum(axis=0)
-    up = (np.nan_to_num(np.asarray(trend_p, dtype=float), nan=1.0) <= alpha) & (np.asarray(trend_z) > 0)
-    need_recent = min(MIN_HOT_PERIODS, k)
+    hot_recently = (recent >= hotspot_share * k) & (recent >= min(MIN_HOT_PERIODS, k))
+    hot_earlier = (earlier >= hotspot_share * (n - k)) & (earlier >= MIN_HOT_PERIODS)
     persistent = total >= persistent_share * n
-    emerging = ~persistent & (recent >= need_recent) & ((earlier == 0) | up)
-    former = ~persistent & ~emerging & (recent == 0) & (earlier >= MIN_HOT_PERIODS) & (
-        earlier >= hotspot_share * (n - k))
+    emerging = ~persistent & hot_recently & (earlier < hotspot_share * (n - k))
+    former = ~persistent & hot_earlier & (recent < hotspot_share * k)
     intermittent = ~persistent & ~emerging & ~former & (total >= MIN_HOT_PERIODS) & (total >= hotspot_share * n)
     out = np.full(hot.shape[1:], "", dtype=object)
     out[intermittent] = "intermittent hot spot"
@@ -471,10 +472,10 @@ def hotspot_classify(
     ----------
     Esri, ArcGIS Pro tool reference: "How Emerging Hot Spot Analysis works" (Space
     Time Pattern Mining toolbox).
-    Chainey, S. (2013, 2014): the persistent, emerging, intermittent and former hot
-    spot classes, as the R package sfhotspot (Ashby, M., ``hotspot_classify`` and
-    ``hotspot_classify_params``) implements them; the thresholds here are its
-    defaults, the rules are :func:`chainey_classes`.
+    Chainey, S. (2020) Understanding Crime: Analyzing the Geography of Crime. Redlands,
+    CA: Esri Press: the persistent, emerging, former and intermittent hot spots, as
+    cited and implemented by the R package sfhotspot (Ashby, M., ``hotspot_classify``
+    and ``hotspot_classify_params``, whose default shares are used here).
     Mann, H. B. (1945) Nonparametric tests against trend. Econometrica 13, 245-259.
     Kendall, M. G. (1975) Rank Correlation Methods, 4th edn. Griffin.
     """
