@@ -26,7 +26,9 @@ import shapely
 from scipy import stats
 
 from hotspots.gistar import choose_gistar_cell_size, fdr_bh
-from hotspots.grid import CRS, Grid, as_boundary, bin_points, cell_mask, cells_frame, check_positive, grid_for
+from hotspots.grid import (
+    CRS, Grid, GridResult, as_boundary, bin_points, cell_mask, cells_frame, check_positive, grid_for,
+)
 from hotspots.params import Parameter, chosen, given
 from hotspots.periods import (
     MONTH,
@@ -155,7 +157,7 @@ def parse_baseline(baseline: Any, period: Period) -> tuple[list[Period], str]:
 
 
 @dataclass(frozen=True, eq=False)
-class ChangeResult:
+class ChangeResult(GridResult):
     """Change in a period against a baseline, per cell and per area.
 
     Attributes

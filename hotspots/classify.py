@@ -32,7 +32,9 @@ import shapely
 from scipy import stats
 
 from hotspots.gistar import choose_gistar_cell_size, fdr_bh, gistar_z, neighbourhood, p_two_sided
-from hotspots.grid import Grid, Points, as_boundary, bin_points, cell_mask, cells_frame, check_positive, grid_for
+from hotspots.grid import (
+    Grid, GridResult, Points, as_boundary, bin_points, cell_mask, cells_frame, check_positive, grid_for,
+)
 from hotspots.params import Parameter, chosen, given
 from hotspots.periods import (
     Period,
@@ -342,7 +344,7 @@ def choose_period_length(pts: TimedPoints, start: pd.Timestamp, end: pd.Timestam
 
 
 @dataclass(frozen=True, eq=False)
-class ClassifyResult:
+class ClassifyResult(GridResult):
     """Hot spot classes over a series of periods.
 
     Attributes

@@ -24,6 +24,7 @@ from scipy import ndimage, signal, special
 from hotspots.grid import (
     NICE_CELL_SIZES,
     Grid,
+    GridResult,
     as_boundary,
     as_points,
     bin_points,
@@ -250,7 +251,7 @@ def choose_gistar_cell_size(n_incidents: int, area_m2: float, kernel_cells: int 
 
 
 @dataclass(frozen=True, eq=False)
-class GiStarResult:
+class GiStarResult(GridResult):
     """Gi* on a grid: arrays, cells, parameters and warnings.
 
     Arrays have the grid's shape (row 0 north) and are NaN (0 for ``gi_bin``) outside
@@ -268,14 +269,6 @@ class GiStarResult:
     parameters: dict[str, Parameter]
     warnings: tuple[str, ...]
     values: np.ndarray | None = field(default=None, repr=False)
-
-    @property
-    def transform(self) -> tuple[float, ...]:
-        return self.grid.transform
-
-    @property
-    def extent(self) -> tuple[float, float, float, float]:
-        return self.grid.extent
 
     @cached_property
     def cells(self):

@@ -300,6 +300,31 @@ class Grid:
         return shapely.box(*self.bounds)
 
 
+class GridResult:
+    """What every gridded result shares: ``transform``, ``extent`` and ``bounds`` of its ``grid``.
+
+    A base for the result dataclasses (KDE, Gi*, change, classification), so an app
+    places any of their ``(ny, nx)`` arrays on a map the same way.
+    """
+
+    grid: Grid
+
+    @property
+    def transform(self) -> tuple[float, float, float, float, float, float]:
+        """:attr:`Grid.transform` (rasterio/GDAL affine) of the result's grid."""
+        return self.grid.transform
+
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        """:attr:`Grid.extent` (matplotlib ``imshow``) of the result's grid."""
+        return self.grid.extent
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """:attr:`Grid.bounds` ``(west, south, east, north)`` of the result's grid."""
+        return self.grid.bounds
+
+
 def make_grid(bounds: tuple[float, float, float, float], cell_size: float, margin: float = 0.0) -> Grid:
     """A grid aligned to multiples of ``cell_size`` covering ``bounds`` plus ``margin``.
 

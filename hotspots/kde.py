@@ -37,6 +37,7 @@ from hotspots.grid import (
     CRS,
     MAX_CELLS,
     Grid,
+    GridResult,
     Points,
     Stacking,
     as_boundary,
@@ -520,7 +521,7 @@ def hotspot_polygons(
 
 
 @dataclass(frozen=True, eq=False)
-class KDEResult:
+class KDEResult(GridResult):
     """A kernel density map, its hot spots and the parameters behind them.
 
     Attributes
@@ -557,18 +558,6 @@ class KDEResult:
     threshold_density: float
     incidents: int = 0
     weight_sums: np.ndarray | None = field(default=None, repr=False)
-
-    @property
-    def transform(self) -> tuple[float, ...]:
-        return self.grid.transform
-
-    @property
-    def extent(self) -> tuple[float, float, float, float]:
-        return self.grid.extent
-
-    @property
-    def bounds(self) -> tuple[float, float, float, float]:
-        return self.grid.bounds
 
     @cached_property
     def cells(self):

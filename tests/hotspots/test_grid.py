@@ -4,6 +4,7 @@ import math
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -295,3 +296,23 @@ def test_linear_binning_paths_agree_with_a_brute_force_sum(n_points, shape):
             for j, sj in ((j0, 1 - (px - j0)), (min(j0 + 1, grid.nx - 1), px - j0)):
                 ref[i, j] += pw * si * sj
     assert np.allclose(got, ref)
+
+
+def test_every_gridded_result_places_its_arrays_the_same_way():
+    """KDE, Gi*, change and classification results share transform, extent and bounds (GridResult)."""
+    from hotspots.change import hotspot_change
+    from hotspots.classify import hotspot_classify
+    from hotspots.gistar import hotspot_gistar
+    from hotspots.kde import hotspot_kde
+
+    rng = np.random.default_rng(3)
+    n = 600
+    xy = np.c_[rng.uniform(550000, 552000, n), rng.uniform(170000, 172000, n)]
+    frame = pd.DataFrame({"easting": xy[:, 0], "northing": xy[:, 1], "date_precision": "minute",
+                          "occurred_at": pd.Timestamp("2024-01-01 12:00") + pd.to_timedelta(rng.uniform(0, 140, n), "D")})
+    box = shapely.box(550000, 170000, 552000, 172000)
+    for result in (hotspot_kde(xy, boundary=box), hotspot_gistar(xy, boundary=box),
+                   hotspot_change(frame, boundary=box), hotspot_classify(frame, boundary=box, period_length="week")):
+        g = result.grid
+        assert result.transform == (g.cell_size, 0.0, g.x0, 0.0, -g.cell_size, g.y1)
+        assert result.extent == (g.x0, g.x1, g.y0, g.y1) and result.bounds == (g.x0, g.y0, g.x1, g.y1)
