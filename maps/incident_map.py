@@ -14,7 +14,6 @@ loaded from a CDN. Basemap tiles come from OpenStreetMap and need internet: when
 they fail the boundaries and incidents are still drawn, and a note says so.
 """
 
-import json
 from dataclasses import dataclass
 from html import escape
 
@@ -24,6 +23,9 @@ import pandas as pd
 from branca.element import MacroElement
 from folium.plugins import FastMarkerCluster
 from folium.template import Template
+
+from maps.geojson import geojson_dict as _geojson
+from maps.geojson import js_json as _js_json
 
 #: Source name of rows made up by the demo builder; labelled as generated.
 DEMO_SOURCE = "demo-generated"
@@ -272,11 +274,6 @@ def base_map(borough, lsoas=None, focus_areas=None, *, height: str | int = "100%
     return m
 
 
-def _js_json(value) -> str:
-    """JSON for a script: ``<`` escaped, so no string can close a <script> tag."""
-    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
-
-
 #: Builds one marker per row in the browser: a small coloured dot with a tooltip.
 _MARKER_CALLBACK = """(function () {
     var colours = %(colours)s, heads = %(heads)s, places = %(places)s;
@@ -323,17 +320,6 @@ def full_map(borough, lsoas=None, focus_areas=None, points: IncidentPoints | Non
         incident_layer(points).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
-
-
-def _geojson(data) -> dict:
-    """A GeoJSON dict in WGS84 from a dict or a GeoDataFrame/GeoSeries."""
-    if isinstance(data, dict):
-        return data
-    if hasattr(data, "to_crs") and getattr(data, "crs", None) is not None:
-        data = data.to_crs("EPSG:4326")
-    if hasattr(data, "to_json"):
-        return json.loads(data.to_json(drop_id=True))
-    return data.__geo_interface__
 
 
 def _fields(data: dict, candidates: list[tuple[str, str]]) -> list[tuple[str, str]]:
