@@ -219,7 +219,9 @@ def hotspot_dbscan(
     # 2. stack incidents on distinct positions
     stack = stack_positions(xy)
     params: dict[str, Parameter] = {
-        "method": Parameter("method", method, "", "as asked (default dbscan; hdbscan is the option)", False)
+        "method": chosen("method", method, "", "the default: DBSCAN with stacked incidents as weights; "
+                         "hdbscan is the option for clusters of varying density")
+        if method == "dbscan" else given("method", method)
     }
     if n == 0:
         warnings.append("no incidents: nothing to cluster")

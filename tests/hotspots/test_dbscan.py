@@ -274,3 +274,5 @@ def test_summary_prints_parameters_and_reasons():
     xy, _ = planted()
     text = hotspot_dbscan(xy).summary()
     assert "4 clusters" in text and "eps = " in text and "chosen automatically" in text
+    assert "method = dbscan (chosen automatically: the default" in text
+    assert str(hotspot_dbscan(xy, method="hdbscan").parameters["method"]) == "method = hdbscan (given)"
