@@ -299,8 +299,11 @@ def read_points(points, times=None, precision=None, categories=None):
             f"points must have finite easting and northing; {int(bad.sum())} of {n} rows do not "
             "(leave out incidents without a position first)"
         )
-    if n and np.abs(xy).max() <= 180:
-        warnings.append("all coordinates are within ±180: are these degrees? points must be EPSG:27700 metres")
+    if n and np.abs(xy[:, 0]).max() <= 180 and np.abs(xy[:, 1]).max() <= 90:
+        # Clustered, binned or banded in metres, degrees give nonsense rather than an error.
+        raise ValueError(
+            "points look like longitude/latitude degrees; they must be EPSG:27700 (British National Grid) metres"
+        )
 
     if times is None and frame is not None and "occurred_at" in frame.columns:
         times = frame["occurred_at"]

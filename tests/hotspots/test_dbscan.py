@@ -259,6 +259,20 @@ def test_bad_arguments_are_named(kwargs, match):
         hotspot_dbscan(xy, **kwargs)
 
 
+def test_degrees_are_refused_by_every_method_reading_points():
+    from hotspots.change import hotspot_change
+    from hotspots.near_repeat import near_repeat_knox
+
+    lonlat = np.c_[np.linspace(0.20, 0.30, 40), np.linspace(51.40, 51.46, 40)]
+    times = pd.date_range("2024-01-01 10:00", periods=40, freq="D")
+    with pytest.raises(ValueError, match="longitude/latitude degrees"):
+        hotspot_dbscan(lonlat)
+    with pytest.raises(ValueError, match="longitude/latitude degrees"):
+        near_repeat_knox(lonlat, times=times, precision="minute")
+    with pytest.raises(ValueError, match="longitude/latitude degrees"):
+        hotspot_change(lonlat, times=times, precision="minute")
+
+
 def test_bad_points_are_named():
     with pytest.raises(ValueError, match="easting and northing"):
         hotspot_dbscan(pd.DataFrame({"x": [1.0], "y": [2.0]}))
