@@ -206,9 +206,17 @@ def near_repeat_knox(
         given("day_bands", day_bands, "bands") if day_bands is not None
         else suggest_day_bands(days, params["day_band"].value)
     )
-    params["permutations"] = given("permutations", permutations, "")
+    params["permutations"] = (
+        chosen("permutations", permutations, "", f"the default: p-values down to {1 / (PERMUTATIONS + 1):g}, "
+               "as the Near Repeat Calculator; 999 for finer ones")
+        if permutations == PERMUTATIONS else given("permutations", permutations, "")
+    )
     params["seed"] = given("seed", seed, "")
-    params["metric"] = given("metric", metric, "")
+    params["metric"] = (
+        chosen("metric", metric, "", "the default: straight-line distance (the Near Repeat Calculator also "
+               "offers Manhattan, for street grids)")
+        if metric == "euclidean" else given("metric", metric, "")
+    )
     b, nb = params["distance_band"].value, params["distance_bands"].value
     t, nt = params["day_band"].value, params["day_bands"].value
 

@@ -158,3 +158,12 @@ def test_timezone_aware_times_count_days_by_the_wall_clock():
     times = pd.DatetimeIndex(["2024-06-01 00:30", "2024-06-08 23:30"]).tz_localize("Europe/London")
     r = near_repeat_knox(xy, times=times, precision="minute", distance_band=100.0, permutations=9)
     assert r.matrix("observed").loc["1 to 100 m", "0 to 7 days"] == 1  # 7 calendar days apart
+
+
+def test_defaults_are_reported_as_chosen_with_a_reason():
+    xy, times = random_incidents(300, seed=4)
+    params = near_repeat_knox(xy, times=times, precision="day").parameters
+    assert params["permutations"].chosen_automatically and "0.01" in params["permutations"].reason
+    assert params["metric"].chosen_automatically and "Manhattan" in params["metric"].reason
+    params = near_repeat_knox(xy, times=times, precision="day", permutations=19, metric="manhattan").parameters
+    assert str(params["permutations"]) == "permutations = 19 (given)" and params["metric"].reason == "given"
