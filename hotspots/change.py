@@ -27,7 +27,7 @@ from scipy import stats
 
 from hotspots.gistar import choose_gistar_cell_size, fdr_bh
 from hotspots.grid import (
-    CRS, Grid, GridResult, as_boundary, bin_points, cell_mask, cells_frame, check_positive, grid_for,
+    CRS, Grid, GridResult, Points, as_boundary, bin_points, cell_mask, cells_frame, check_positive, grid_for,
 )
 from hotspots.params import Parameter, chosen, given
 from hotspots.periods import (
@@ -438,7 +438,7 @@ def hotspot_change(
         cell_choice = chosen("cell_size", base_choice.value, "m", why)
     else:
         cell_choice = given("cell_size", cell_size, "m")
-    grid = grid_for(float(cell_choice.value), boundary=area, points=_xy_points(used))
+    grid = grid_for(float(cell_choice.value), boundary=area, points=Points(used.x, used.y, None))
     mask = cell_mask(grid, area)
 
     # 4. Count and test.
@@ -497,12 +497,6 @@ def hotspot_change(
         cells=cells, areas=area_frame, period=the_period, baseline=tuple(windows), scale=scale,
         grid=grid, mask=mask, parameters=parameters, warnings=tuple(warnings), total=total,
     )
-
-
-def _xy_points(pts: TimedPoints):
-    from hotspots.grid import Points
-
-    return Points(pts.x, pts.y, None)
 
 
 def _count_in(geom: shapely.Geometry, pts: TimedPoints, rows: np.ndarray) -> int:

@@ -22,9 +22,8 @@ import shapely
 from scipy.spatial import cKDTree
 from sklearn.cluster import DBSCAN, HDBSCAN
 
+from hotspots.grid import CRS
 from hotspots.params import Parameter, chosen, given
-
-CRS = "EPSG:27700"
 
 #: min_samples rule: a core point must have ``DENSITY_FACTOR`` times the incidents an
 #: even spread over the study area would put within ``REFERENCE_RADIUS_M``, and never
