@@ -70,16 +70,18 @@ def choose_source(path: str, prefix: str, layer: str | None = None) -> str:
         st.warning(f"No {layer_label(layer) if layer else ''} incidents in the store yet.")
         st.stop()
     rows = dict(zip(table["source"], table["rows"]))
-    return st.selectbox(
+    # The option itself goes in the URL, so no row count in the label: bookmarks outlive imports.
+    source = st.selectbox(
         "Source",
         names,
         index=0,
-        format_func=lambda s: f"{s} ({int(rows[s]):,} rows)",
         key=f"{prefix}source",
         bind="query-params",
         help="Each source is shown on its own: police.uk and a police extract describe the same crimes, "
         "so they are never added together. The default is the source with most exact times.",
     )
+    st.caption(f"{int(rows[source]):,} rows in this source.")
+    return source
 
 
 def choose_area(path: str, prefix: str, default: str = "borough") -> str:
@@ -105,13 +107,18 @@ def choose_dates(path: str, prefix: str, source: str, layers: tuple[str, ...], m
     end_month = last.to_period("M")
     default_start = max((end_month - (months - 1)).start_time.date(), first.date())
     default_end = end_month.end_time.date()
+    key = f"{prefix}dates"
+    held = st.session_state.get(key)
+    if isinstance(held, (tuple, list)) and any(not first.date() <= d <= default_end for d in held):
+        # Dates kept from another source fall outside this one's span: start again from its default.
+        st.session_state[key] = (default_start, default_end)
     chosen = st.date_input(
         "Dates",
         value=(default_start, default_end),
         min_value=first.date(),
         max_value=default_end,
         format="DD/MM/YYYY",
-        key=f"{prefix}dates",
+        key=key,
         bind="query-params",
         help="Month-only dates (police.uk) count from the first of their month.",
     )

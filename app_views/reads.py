@@ -13,13 +13,26 @@ import streamlit as st
 
 from briefings.scope import Scope, Selection, select
 from queries import incidents as q
-from queries.store import connect
+from queries.store import StoreError, connect
 
 
 @st.cache_resource(show_spinner=False)
 def store(path: str) -> duckdb.DuckDBPyConnection:
     """The store at ``path``, opened read-only once per process (raises ``StoreError``)."""
     return connect(path, read_only=True)
+
+
+def release(path: str) -> None:
+    """Close the shared read-only connection and forget every cached read (before a write)."""
+    try:
+        held = store(path)  # opens it if this process had not yet: harmless, closed at once
+    except StoreError:
+        held = None  # no store yet, or unreadable: nothing is held open
+    store.clear()
+    if held is not None:
+        held.close()
+    st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 def cursor(path: str) -> duckdb.DuckDBPyConnection:

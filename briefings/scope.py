@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 import geodata
-from hotspots.periods import DAY_NAMES, filter_times
+from hotspots.periods import DAY_NAMES, TimeFilter, filter_times
 from queries import incidents as q
 
 #: Incidents this far outside the area are read too, for surfaces near its edge.
@@ -85,12 +85,28 @@ class Scope:
         return replace(self, start=start, end=end)
 
 
+def window_filter(times, precision, days: tuple[int, ...] | None, hours: tuple[int, int] | None) -> TimeFilter:
+    """``filter_times`` for a day and hour window, where a night belongs to its evening.
+
+    With a window past midnight (20:00 to 04:00) on Friday and Saturday, the small
+    hours of Saturday and Sunday count, not those of Friday: times are moved back by
+    the window's end hour before the day is tested, as analysts read "Friday night".
+    """
+    if days is not None and hours is not None and hours[0] > hours[1] % 24:
+        shift = pd.Timedelta(hours=hours[1])
+        shifted = pd.DatetimeIndex(pd.to_datetime(np.asarray(times))) - shift
+        tf = filter_times(shifted, precision, hours=(hours[0] - hours[1], 24), weekdays=days)
+        return replace(tf, description=describe_window(days, hours))
+    return filter_times(times, precision, hours=hours, weekdays=days)
+
+
 def describe_window(days, hours) -> str:
     parts = []
     if days is not None and len(days) < 7:
         parts.append(", ".join(DAY_NAMES[d][:3] for d in sorted(days)))
     if hours is not None and tuple(hours) != (0, 24):
-        parts.append(f"{hours[0]:02d}:00 to {(hours[1] - 1) % 24:02d}:59")
+        night = " (nights)" if days is not None and hours[0] > hours[1] % 24 else ""
+        parts.append(f"{hours[0]:02d}:00 to {hours[1] % 24:02d}:00{night}")
     return " ".join(parts)
 
 
@@ -170,7 +186,7 @@ def select(con, scope: Scope, columns: tuple[str, ...] = q.MAP_COLUMNS, *, margi
     window = ""
     if scope.timed and len(frame):
         precision = frame["date_precision"].to_numpy(object)
-        tf = filter_times(frame["occurred_at"].to_numpy(), precision, hours=scope.hours, weekdays=scope.days)
+        tf = window_filter(frame["occurred_at"].to_numpy(), precision, scope.days, scope.hours)
         # Counted in the area only, not in the margin read around it.
         need = ("minute",) if scope.hours is not None else ("day", "minute")
         for level in ("month", "day"):

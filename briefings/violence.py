@@ -24,12 +24,12 @@ import pandas as pd
 import shapely
 
 import geodata
-from briefings.scope import NTE_DAYS, NTE_HOURS, Scope, area_label, select
+from briefings.scope import NTE_DAYS, NTE_HOURS, Scope, area_label, select, window_filter
 from hotspots.accuracy import BacktestResult, backtest
 from hotspots.change import ChangeResult, hotspot_change, parse_baseline, poisson_rise_p
 from hotspots.classify import ClassifyResult, hotspot_classify
 from hotspots.kde import KDEResult, hotspot_kde
-from hotspots.periods import (MONTH, WEEK, Period, as_period, filter_times, last_complete_period, month_start,
+from hotspots.periods import (MONTH, WEEK, Period, as_period, last_complete_period, month_start,
                               same_period_last_year)
 from queries import incidents as q
 
@@ -116,14 +116,8 @@ def pct(count: float, expected: float) -> str:
 
 
 def nte_window(times: Any, precision: Any):
-    """:func:`filter_times` for the NTE nights: Friday 20:00 to Saturday 04:00 and Saturday 20:00 to Sunday 04:00.
-
-    Times are moved back by the window's end hour so each night falls on its evening's
-    date (Sunday 02:00 belongs to Saturday night; Friday 02:00 to Thursday's).
-    """
-    shift = pd.Timedelta(hours=NTE_HOURS[1])
-    times = pd.DatetimeIndex(pd.to_datetime(np.asarray(times))) - shift
-    return filter_times(times, precision, hours=(NTE_HOURS[0] - NTE_HOURS[1], 24), weekdays=NTE_DAYS)
+    """The NTE nights (Friday and Saturday 20:00 to 04:00, each night on its evening's date)."""
+    return window_filter(times, precision, NTE_DAYS, NTE_HOURS)
 
 
 def is_weekly(con, source: str) -> bool:

@@ -35,10 +35,8 @@ def connect(db_path: str | Path | None = None, *, read_only: bool = False) -> du
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        raise StoreError(f"{path}: cannot open the store: {exc}") from exc
     except duckdb.Error as exc:
-        raise StoreError(f"{path}: not a readable DuckDB store: {exc}") from exc
+        raise StoreError(_open_error(path, exc, read_only)) from exc
     load_spatial(con)
     if read_only:
         version = schema_version(con)
@@ -51,6 +49,20 @@ def connect(db_path: str | Path | None = None, *, read_only: bool = False) -> du
     else:
         migrate(con)
     return con
+
+
+def _open_error(path: Path, exc: Exception, read_only: bool) -> str:
+    """What a failure to open means and what to do, in words."""
+    text = str(exc)
+    if "Could not set lock" in text or "different configuration" in text:
+        # DuckDB allows one writer, and one process cannot hold a file read-only and read-write at once.
+        doing = "reading" if read_only else "writing"
+        return (f"{path}: the store is busy: another connection holds it, so it cannot be opened for {doing} "
+                "now (an import in progress, or the dashboard while importing from the command line). "
+                "Wait for the import to finish and try again, or import from the dashboard's Data page.")
+    if isinstance(exc, duckdb.IOException):
+        return f"{path}: cannot open the store: {text}"
+    return f"{path}: not a readable DuckDB store: {text}"
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

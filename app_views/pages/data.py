@@ -8,7 +8,7 @@ process cannot hold the same file read-only and read-write at once, so an import
    name says (CSV text, an XLSX workbook or GeoJSON) and what the kind reads;
 2. writes it to a private temporary directory under its own file name (the import
    log records the name);
-3. closes the cached read-only connection and forgets it (``reads.store.clear()``);
+3. closes the cached read-only connection and forgets every cached read (``reads.release``);
 4. opens the store read-write with ``queries.store.connect`` and runs
    ``queries.importing.import_file`` exactly as ``python -m hotspots import`` does
    (one transaction per file: a file refused whole changes nothing), with a
@@ -116,21 +116,10 @@ def check_upload(name: str, data: bytes, kind: str) -> str:
     return found
 
 
-def _release_reader(path: str) -> None:
-    """Close this process's cached read-only connection, so the file can be opened for writing."""
-    try:
-        con = reads.store(path)
-    except StoreError:
-        con = None  # no store yet, or unreadable: nothing is held open
-    reads.store.clear()
-    if con is not None:
-        con.close()
-
-
 def run_import(path: str, kind: str, file: Path, *, source: str | None, within: str, mapping: Path | None,
                progress) -> ImportReport:
     """Import ``file`` into the store at ``path`` read-write, then make every page read afresh."""
-    _release_reader(path)
+    reads.release(path)
     try:
         con = connect(path)
         try:
@@ -138,8 +127,7 @@ def run_import(path: str, kind: str, file: Path, *, source: str | None, within: 
         finally:
             con.close()
     finally:
-        st.cache_data.clear()
-        st.cache_resource.clear()
+        reads.release(path)
 
 
 def _safe_name(name: str) -> str:

@@ -123,7 +123,7 @@ def render() -> None:
         st.warning(w)
     if method != "points":
         st.markdown("**Parameters**")
-        st.dataframe(a.parameter_table(), hide_index=True, use_container_width=True)
+        st.dataframe(a.parameter_table(), hide_index=True, width="stretch")
         if not a.table.empty:
             st.markdown("**Results**")
-            st.dataframe(a.table, hide_index=True, use_container_width=True)
+            st.dataframe(a.table, hide_index=True, width="stretch")
