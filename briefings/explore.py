@@ -61,7 +61,7 @@ class Analysis:
     def parameter_table(self) -> pd.DataFrame:
         """Name, value, unit, chosen or given, and why: for the page and exports."""
         rows = [
-            {"parameter": p.name, "value": p.value if not isinstance(p.value, float) else round(p.value, 4),
+            {"parameter": p.name, "value": f"{p.value:.4g}" if isinstance(p.value, float) else str(p.value),
              "unit": p.unit, "how": "chosen from the data" if p.chosen_automatically else "given",
              "why": p.reason}
             for p in self.parameters.values()

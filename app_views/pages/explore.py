@@ -89,7 +89,8 @@ def render() -> None:
     path = common.store_path()
     scope = common.sidebar_scope(path, PREFIX)
     with st.sidebar:
-        method = st.radio("Method", list(METHODS), format_func=METHODS.get, key=PREFIX + "method",
+        # Options are the short names (they go in the URL as they are); the captions say what each is.
+        method = st.radio("Method", list(METHODS), captions=list(METHODS.values()), key=PREFIX + "method",
                           bind="query-params")
     options = _options(method)
     common.header("Explore", scope, "Any filter with any method; every parameter says how it was chosen.")
