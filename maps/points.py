@@ -11,10 +11,12 @@ The layer sends one marker per position, never per incident: each row of the arr
 - ``n``: incidents at the position; the cluster bubbles add these up
   (``iconCreateFunction``), so a bubble says how many incidents, not positions;
 - ``colour``: index of the position's commonest layer in ``colour_table()``;
-- ``location``, ``note``, ``first``, ``last``, ``cat*``: indexes into tables of
-  escaped HTML sent once: location text, how approximate it is (and whether the
-  records are generated), date labels as precise as the source knows them, and
-  category names (at most three, with their counts).
+- ``location``, ``note``, ``cat*``: indexes into tables of escaped HTML sent once:
+  location text, how approximate it is (and whether the records are generated),
+  and category names (at most three, with their counts);
+- ``first``, ``last``: the first and last date, as precise as the source knows it:
+  ``label * MINUTES + minute of the day + 1`` with ``label`` indexing month or day
+  labels (``Jan 2024``, ``05 Mar 2024``) and 0 for no time of day.
 
 The tooltip is built in the browser when the marker is hovered;
 :meth:`PositionData.tooltip` builds the same HTML in Python.
@@ -47,7 +49,10 @@ _APPROXIMATE = {
 }
 _GENERATED_ALL = "<br><i>Generated demo record, not a real incident</i>"
 _GENERATED_SOME = "<br><i>Includes generated demo records, not real incidents</i>"
-_DATE_FORMATS = {"month": "%b %Y", "day": "%d %b %Y", "minute": "%d %b %Y %H:%M"}
+_DATE_FORMATS = {"month": "%b %Y", "day": "%d %b %Y", "minute": "%d %b %Y"}
+#: A date is sent as ``label index * MINUTES + minute of the day + 1`` (0: no time), so
+#: exact times need no table entry of their own.
+MINUTES = 1441
 
 
 @dataclass(frozen=True)
@@ -78,13 +83,18 @@ class PositionData:
     categories: list[str]
 
     def payload(self) -> dict:
-        return {"o": [self.origin[0], self.origin[1]], "q": QUANTUM, "l": self.locations, "a": self.notes,
-                "t": self.dates, "k": self.categories, "r": self.rows}
+        return {"o": [self.origin[0], self.origin[1]], "q": QUANTUM, "m": MINUTES, "l": self.locations,
+                "a": self.notes, "t": self.dates, "k": self.categories, "r": self.rows}
 
     def latlon(self, i: int) -> tuple[float, float]:
         """Latitude and longitude of row ``i`` (latitudes are sent as steps)."""
         lat = sum(r[0] for r in self.rows[: i + 1])
         return self.origin[0] + lat * QUANTUM, self.origin[1] + self.rows[i][1] * QUANTUM
+
+    def date(self, code: int) -> str:
+        """A date sent as ``label * MINUTES + minute of the day + 1``."""
+        label, minute = divmod(code, MINUTES)
+        return self.dates[label] + (f" {(minute - 1) // 60:02d}:{(minute - 1) % 60:02d}" if minute else "")
 
     def tooltip(self, i: int) -> str:
         """The tooltip HTML of row ``i``, exactly as the browser script builds it."""
@@ -98,7 +108,8 @@ class PositionData:
         if named < n:
             parts.append(f"other ({n - named:,})")
         html += "<br>" + ", ".join(parts)
-        html += "<br>" + (self.dates[r[6]] if r[6] == r[7] else f"{self.dates[r[6]]} to {self.dates[r[7]]}")
+        first, last = self.date(r[6]), self.date(r[7])
+        html += "<br>" + (first if first == last else f"{first} to {last}")
         html += "<br>" + self.locations[r[4]] + self.notes[r[5]]
         return html
 
@@ -129,7 +140,8 @@ def _top_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, n_items: 
     return g[keep], it[keep], counts[keep]
 
 
-def _date_labels(times: pd.Series, precision: pd.Series) -> np.ndarray:
+def _date_labels(times: pd.Series, precision: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Month or day labels, and the minute of the day (-1 unless minute precision)."""
     out = np.full(len(times), "date not recorded", dtype=object)
     ok = times.notna().to_numpy()
     prec = precision.fillna("month").to_numpy()
@@ -140,7 +152,11 @@ def _date_labels(times: pd.Series, precision: pd.Series) -> np.ndarray:
     other = ok & ~np.isin(prec, list(_DATE_FORMATS))
     if other.any():
         out[other] = times[other].dt.strftime(_DATE_FORMATS["day"]).to_numpy()
-    return out
+    minute = np.full(len(times), -1, dtype=np.int64)
+    timed = ok & (prec == "minute")
+    if timed.any():
+        minute[timed] = (times[timed].dt.hour * 60 + times[timed].dt.minute).to_numpy()
+    return out, minute
 
 
 def _positions(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, int]:
@@ -242,9 +258,12 @@ def position_data(frame: pd.DataFrame, max_positions: int = MAX_POSITIONS) -> tu
         first_row[has_time] = grouped.idxmin().reindex(np.nonzero(has_time)[0]).to_numpy(dtype=np.int64)
         last_row[has_time] = grouped.idxmax().reindex(np.nonzero(has_time)[0]).to_numpy(dtype=np.int64)
     ends = np.r_[first_row, last_row]
-    labels = _date_labels(series.iloc[ends].reset_index(drop=True), precision.iloc[ends].reset_index(drop=True))
-    labels[np.r_[~has_time, ~has_time]] = "date not recorded"
-    date_codes, dates = pd.factorize(pd.Series(labels, dtype=object))
+    labels, minute = _date_labels(series.iloc[ends].reset_index(drop=True), precision.iloc[ends].reset_index(drop=True))
+    undated = np.r_[~has_time, ~has_time]
+    labels[undated] = "date not recorded"
+    minute[undated] = -1
+    label_codes, dates = pd.factorize(pd.Series(labels, dtype=object))
+    date_codes = label_codes.astype(np.int64) * MINUTES + minute + 1
 
     origin = (float(np.floor(pos_lat[keep].min() * 100) / 100), float(np.floor(pos_lon[keep].min() * 100) / 100))
     qlat = np.rint((pos_lat[keep] - origin[0]) / QUANTUM).astype(np.int64)
@@ -289,6 +308,11 @@ _CALLBACK = """function (row) {
 
 #: The tooltip of a row (PositionData.tooltip builds the same HTML in Python).
 _TOOLTIP = """function (r) {
+    function pad(x) { return (x < 10 ? "0" : "") + x; }
+    function date(code) {
+        var minute = code % d.m, label = d.t[(code - minute) / d.m];
+        return minute ? label + " " + pad(Math.floor((minute - 1) / 60)) + ":" + pad((minute - 1) % 60) : label;
+    }
     var n = r[2];
     var html = "<b>" + n.toLocaleString("en-GB") + (n === 1 ? " incident" : " incidents") + "</b>";
     var parts = [], named = 0;
@@ -298,7 +322,8 @@ _TOOLTIP = """function (r) {
     }
     if (named < n) { parts.push("other (" + (n - named).toLocaleString("en-GB") + ")"); }
     html += "<br>" + parts.join(", ");
-    html += "<br>" + (r[6] === r[7] ? d.t[r[6]] : d.t[r[6]] + " to " + d.t[r[7]]);
+    var first = date(r[6]), last = date(r[7]);
+    html += "<br>" + (first === last ? first : first + " to " + last);
     html += "<br>" + d.l[r[4]] + d.a[r[5]];
     return html;
 }"""
