@@ -89,8 +89,8 @@ def _num(x, digits: int = 1) -> str:
 
 
 def _km2(m2) -> str:
-    m2 = float(m2)
-    return f"{m2 / 1e6:,.2f} km²" if m2 >= 1e5 else f"{m2:,.0f} m²"
+    km2 = float(m2) / 1e6
+    return f"{km2:,.2f} km²" if km2 >= 1 else f"{styles.format_number(km2, 2)} km²"
 
 
 # --------------------------------------------------------------------------------------
@@ -297,11 +297,6 @@ def gistar_layer(result, *, name: str = "Getis-Ord Gi*") -> folium.FeatureGroup:
     group = _group(name)
     _add_shapes(group, gistar_shapes(result), "GiStarCells")
     return group
-
-
-def _cells_of(result, keep: np.ndarray) -> pd.DataFrame:
-    cells = result.cells
-    return cells.loc[keep] if len(cells) else cells
 
 
 def change_shapes(result, classes=tuple(styles.CHANGE_CLASSES)) -> ShapeData:

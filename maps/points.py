@@ -200,10 +200,7 @@ def position_data(frame: pd.DataFrame, max_positions: int = MAX_POSITIONS) -> tu
     m = pos_lat.size
     counts = np.bincount(inverse, minlength=m)
     total = int(counts.sum())
-    if m > max_positions:
-        keep = np.argsort(-counts, kind="stable")[:max_positions]
-    else:
-        keep = np.argsort(-counts, kind="stable")
+    keep = np.argsort(-counts, kind="stable")[:max_positions]
     truncated = m > max_positions
     info = PointsInfo(int(keep.size), int(counts[keep].sum()), truncated, int(m), total, unlocated)
     if keep.size == 0:
@@ -220,8 +217,7 @@ def position_data(frame: pd.DataFrame, max_positions: int = MAX_POSITIONS) -> tu
     # Commonest layer (colour), location text, placing method; top categories.
     layer_index = {layer: i for i, layer in enumerate(LAYER_STYLES)}
     layer_code = _column(sub, "layer").map(layer_index).fillna(len(LAYER_STYLES)).to_numpy(dtype=np.int64)
-    _, lc, _ = _top_per_group(pos, layer_code, k, len(LAYER_STYLES) + 1, 1)
-    colour = lc
+    _, colour, _ = _top_per_group(pos, layer_code, k, len(LAYER_STYLES) + 1, 1)
 
     loc_codes, loc_values = pd.factorize(_column(sub, "location").fillna("").astype(str).str.strip())
     _, loc, _ = _top_per_group(pos, loc_codes, k, len(loc_values), 1)
