@@ -19,17 +19,17 @@ use_local_assets(_base.rstrip("/") + STREAMLIT_STATIC_URL, check=False)
 
 pages = {
     "Tasking": [
-        st.Page(overview.render, title="Overview", icon="📊", url_path="overview", default=True),
-        st.Page(violence.render, title="Weekly violence", icon="🚨", url_path="violence"),
-        st.Page(wildfire.render, title="Wildfire prevention", icon="🔥", url_path="wildfire"),
-        st.Page(fly_tipping.render, title="Fly-tipping patrols", icon="🚛", url_path="fly-tipping"),
+        st.Page(overview.render, title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+        st.Page(violence.render, title="Weekly violence", icon=":material/local_police:", url_path="violence"),
+        st.Page(wildfire.render, title="Wildfire prevention", icon=":material/local_fire_department:", url_path="wildfire"),
+        st.Page(fly_tipping.render, title="Fly-tipping patrols", icon=":material/delete:", url_path="fly-tipping"),
     ],
     "Analysis": [
-        st.Page(explore.render, title="Explore", icon="🗺️", url_path="explore"),
+        st.Page(explore.render, title="Explore", icon=":material/map:", url_path="explore"),
     ],
     "Store": [
-        st.Page(data.render, title="Data", icon="🗄️", url_path="data"),
-        st.Page(about.render, title="About", icon="ℹ️", url_path="about"),
+        st.Page(data.render, title="Data", icon=":material/database:", url_path="data"),
+        st.Page(about.render, title="About", icon=":material/info:", url_path="about"),
     ],
 }
 st.navigation(pages).run()

@@ -111,7 +111,7 @@ def render() -> None:
     groups, legend = _layers(a)
     show_points = st.toggle("Show incidents as points", value=method == "points", key=PREFIX + "pts",
                             bind="query-params")
-    map_col, side = st.columns([3, 1]) if legend else (st.container(), None)
+    map_col, side = st.columns([5, 2]) if legend else (st.container(), None)
     with map_col:
         mapview.show_map("explore-map", groups + ([points_group] if show_points else []), area=scope.area)
     if side is not None:
