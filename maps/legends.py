@@ -34,7 +34,8 @@ def _swatch(fill: str | None, alpha: float = 1.0, outline: str | None = None, da
 
 def _row(swatch: str, label: str, extra: str = "") -> str:
     tail = f' <span style="color:#555">{_e(extra)}</span>' if extra else ""
-    return f'<div style="white-space:nowrap">{swatch}{_e(label)}{tail}</div>'
+    # A hanging indent: long labels wrap under the text, not under the swatch.
+    return f'<div style="padding-left:22px;text-indent:-22px">{swatch}{_e(label)}{tail}</div>'
 
 
 def _legend(title: str, rows: list[str], notes: list[str], subtitle: str = "") -> str:

@@ -94,7 +94,7 @@ def _map(b: WeeklyViolence) -> None:
     left, right = st.columns([5, 2])
     with left:
         mapview.show_map(f"{PREFIX}map", groups, area=b.area)
-        st.info(b.accuracy, icon="🎯")
+        st.info(b.accuracy, icon=":material/target:")
     with right:
         for html in legends:
             st.html(html)
