@@ -32,4 +32,6 @@ pages = {
         st.Page(about.render, title="About", icon=":material/info:", url_path="about"),
     ],
 }
+# The default page lives at "/"; this keeps /overview links working too.
+pages["Tasking"].append(st.Page(overview.render, title="Overview", url_path="overview", visibility="hidden"))
 st.navigation(pages).run()
