@@ -19,7 +19,7 @@ use_local_assets(_base.rstrip("/") + STREAMLIT_STATIC_URL, check=False)
 
 pages = {
     "Tasking": [
-        st.Page(overview.render, title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+        st.Page(overview.render, title="Overview", icon=":material/dashboard:", url_path="home", default=True),
         st.Page(violence.render, title="Weekly violence", icon=":material/local_police:", url_path="violence"),
         st.Page(wildfire.render, title="Wildfire prevention", icon=":material/local_fire_department:", url_path="wildfire"),
         st.Page(fly_tipping.render, title="Fly-tipping patrols", icon=":material/delete:", url_path="fly-tipping"),
@@ -32,6 +32,7 @@ pages = {
         st.Page(about.render, title="About", icon=":material/info:", url_path="about"),
     ],
 }
-# The default page lives at "/"; this keeps /overview links working too.
+# The default page is served at "/" only (its own path is reserved but not served): a hidden
+# twin serves /overview, so links to it work too.
 pages["Tasking"].append(st.Page(overview.render, title="Overview", url_path="overview", visibility="hidden"))
 st.navigation(pages).run()
