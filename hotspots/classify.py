@@ -408,6 +408,9 @@ def hotspot_classify(
     alpha: float = ALPHA,
     fdr: bool = True,
     coverage: tuple[Any, Any] | None = None,
+    persistent_share: float = PERSISTENT_SHARE,
+    recent_share: float = RECENT_SHARE,
+    hotspot_share: float = HOTSPOT_SHARE,
 ) -> ClassifyResult:
     """Classify grid cells by how their hot spot status changed over a series of periods.
 
@@ -445,6 +448,8 @@ def hotspot_classify(
         Adjust p-values for the number of cells (default True).
     coverage : (start, end), optional
         The dates the data cover; default from the first and last incident.
+    persistent_share, recent_share, hotspot_share : float
+        The shares of :func:`chainey_classes` (defaults 0.8, 0.2 and 0.1).
 
     Returns
     -------
@@ -494,6 +499,11 @@ def hotspot_classify(
         raise ValueError(f"`periods` must be a whole number, at least {FEWEST_PERIODS}; got {periods!r}")
     if not isinstance(fdr, (bool, np.bool_)):
         raise ValueError(f"`fdr` must be True or False; got {fdr!r}")
+    shares = {"persistent_share": persistent_share, "recent_share": recent_share, "hotspot_share": hotspot_share}
+    for name, value in shares.items():
+        check_positive(value, name, "a share of the periods")
+        if value > 1 or (name == "recent_share" and value == 1):  # some periods must be earlier
+            raise ValueError(f"`{name}` must be a share between 0 and 1; got {value!r}")
     if len(pts) == 0:
         raise ValueError("`points` is empty: there is nothing to classify over time")
     length = parse_period_length(period_length) if period_length is not None else None
@@ -581,7 +591,8 @@ def hotspot_classify(
     zs = z[:, rows_, cols_]
     mk = mann_kendall(zs)
     pattern = arcgis_patterns(hot[:, rows_, cols_], cold[:, rows_, cols_], mk.z, mk.p, alpha)
-    chainey = chainey_classes(hot[:, rows_, cols_], mk.z, mk.p, alpha=alpha)
+    chainey = chainey_classes(hot[:, rows_, cols_], persistent_share=persistent_share, recent_share=recent_share,
+                              hotspot_share=hotspot_share)
 
     # 5. Cells, warnings and result.
     def on_grid(values, fill, dtype=None):
@@ -621,6 +632,14 @@ def hotspot_classify(
                    "(Benjamini-Hochberg)") if fdr else given("fdr", False),
         )
     }
+    why = {"persistent_share": "Chainey (2020): persistent when hot in at least this share of all periods",
+           "recent_share": f"Chainey (2020): the last {recent_share:.0%} of the periods are recent",
+           "hotspot_share": "Chainey (2020): emerging, former or intermittent when hot in at least this share "
+                            "of the recent, earlier or all periods"}
+    defaults = {"persistent_share": PERSISTENT_SHARE, "recent_share": RECENT_SHARE, "hotspot_share": HOTSPOT_SHARE}
+    for name, value in shares.items():
+        parameters[name] = (chosen(name, float(value), "", f"the default, as sfhotspot: {why[name]}")
+                            if value == defaults[name] else Parameter(name, float(value), "", why[name], False))
     return ClassifyResult(
         cells=cells, periods=tuple(series), counts=counts, z=z, hot=hot, cold=cold, grid=grid, mask=mask,
         parameters=parameters, warnings=tuple(warnings),

@@ -112,8 +112,7 @@ EMERGING = (553875.0, 171125.0)
 FORMER = (551125.0, 171125.0)
 
 
-@pytest.fixture(scope="module")
-def planted():
+def _planted_frame():
     """Three years: a uniform background and three clusters (250 m cells: one cell each)."""
     rng = np.random.default_rng(7)
     days = 156 * 7
@@ -131,7 +130,12 @@ def planted():
     add(900, *FORMER, 60, 0, days * 0.45)  # the first 45% only
     df = pd.concat(rows, ignore_index=True)
     df["date_precision"] = "minute"
-    return hotspot_classify(df, boundary=BOX, cell_size=250)
+    return df
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return hotspot_classify(_planted_frame(), boundary=BOX, cell_size=250)
 
 
 def cell(result, x, y):
@@ -211,3 +215,19 @@ def test_empty_single_point_and_too_short():
     outside = one.assign(easting=[600000.0])
     with pytest.raises(ValueError, match="no incidents inside `boundary`"):
         hotspot_classify(outside, boundary=BOX)
+
+
+def test_chainey_shares_are_reported_and_can_be_overridden(planted):
+    params = planted.parameters
+    assert params["persistent_share"].value == 0.8 and params["persistent_share"].chosen_automatically
+    assert "Chainey (2020)" in params["hotspot_share"].reason
+    # the former hot spot was hot in about 45% of the periods: persistent if that share is enough
+    former = cell(planted, *FORMER)
+    share = former["hot_periods"] / len(planted.periods)
+    assert 0.2 < share < 0.5
+    df = _planted_frame()
+    relaxed = hotspot_classify(df, boundary=BOX, cell_size=250, persistent_share=0.2)
+    assert cell(relaxed, *FORMER)["chainey"] == "persistent hot spot"
+    assert not relaxed.parameters["persistent_share"].chosen_automatically
+    with pytest.raises(ValueError, match="`recent_share` must be a share between 0 and 1"):
+        hotspot_classify(df, boundary=BOX, cell_size=250, recent_share=1.0)
