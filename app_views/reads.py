@@ -137,3 +137,14 @@ def area_bounds_wgs84(area: str) -> tuple[float, float, float, float]:
     import geodata
 
     return tuple(float(v) for v in geodata.area_geometry(area, crs="EPSG:4326").bounds)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def positions(path: str, scope: Scope, columns: tuple[str, ...] = q.MAP_COLUMNS):
+    """The scope's incidents grouped by position for the points layer: ``(PositionData, PointsInfo)``.
+
+    The data are cached, never the folium layer (see ``maps.points.points_group``).
+    """
+    from maps.points import position_data
+
+    return position_data(selection(path, scope, columns).incidents)

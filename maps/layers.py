@@ -15,7 +15,7 @@ layer                  draws                                       legend
 ``gistar_layer``       Gi* hot and cold cells                      ``gistar_legend``
 ``change_layer``       cells that rose or fell                     ``change_legend``
 ``classify_layer``     cells by hot spot class                     ``classify_legend``
-``points_layer``       incidents at distinct positions, clustered  (layer name, info)
+``points_layer``       incidents at distinct positions, clustered  (layer name, info); ``position_data`` + ``points_group`` when caching
 =====================  ==========================================  =====================
 
 Results are in British National Grid metres; everything drawn is in WGS84, and the
@@ -34,14 +34,14 @@ from folium.raster_layers import ImageOverlay
 from maps import styles
 from maps.legends import change_legend, classify_legend, cluster_legend, density_legend, gistar_legend
 from maps.payload import feature_group_script, payload_bytes
-from maps.points import MAX_POSITIONS, PointsInfo, PositionData, points_layer, position_data
+from maps.points import MAX_POSITIONS, PointsInfo, PositionData, points_group, points_layer, position_data
 from maps.raster import mercator_image, png_bytes, png_data_url
 from maps.shapes import ShapeData, Shapes, cell_rings, encode_features, geometry_rings, text
 
 __all__ = [
     "density_layer", "density_legend", "cluster_layer", "cluster_legend", "gistar_layer", "gistar_legend",
     "change_layer", "change_legend", "classify_layer", "classify_legend", "points_layer", "PointsInfo",
-    "PositionData", "position_data", "MAX_POSITIONS", "payload_bytes", "feature_group_script", "density_image", "shape_data",
+    "PositionData", "position_data", "points_group", "MAX_POSITIONS", "payload_bytes", "feature_group_script", "density_image", "shape_data",
 ]
 
 

@@ -404,6 +404,16 @@ def points_layer(
     (FeatureGroup, PointsInfo)
     """
     data, info = position_data(frame, max_positions)
+    return points_group(data, info, name=name), info
+
+
+def points_group(data: PositionData, info: PointsInfo, *, name: str = "Incidents") -> folium.FeatureGroup:
+    """The layer for positions from :func:`position_data`.
+
+    Pages cache the positions, not the layer: streamlit-folium renames the elements
+    of a group as it draws it, so a group drawn twice refers to names that no longer
+    exist. Build a fresh group for every map.
+    """
     if info.truncated:
         label = (f"{name} ({info.incidents:,} of {info.total_incidents:,} at the busiest "
                  f"{info.positions:,} of {info.total_positions:,} places)")
@@ -412,4 +422,4 @@ def points_layer(
     group = folium.FeatureGroup(name=label, overlay=True, control=True, show=True)
     # Always present, even when empty, so the cluster plugin's JS is linked on first load.
     PositionCluster(data, showCoverageOnHover=False, maxClusterRadius=50, chunkedLoading=True).add_to(group)
-    return group, info
+    return group

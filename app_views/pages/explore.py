@@ -79,10 +79,9 @@ def _layers(a: Analysis) -> tuple[list, str]:
     return groups, legend
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
 def _points(path: str, scope: Scope):
-    sel = reads.selection(path, scope)
-    return L.points_layer(sel.incidents)
+    data, info = reads.positions(path, scope)
+    return L.points_group(data, info), info
 
 
 def render() -> None:
