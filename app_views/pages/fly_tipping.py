@@ -24,9 +24,9 @@ def _plan(path: str, scope: Scope, half_life: float) -> F.PatrolPlan:
     return F.plan_patrols(sel, half_life_days=half_life)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
 def _points(path: str, scope: Scope):
-    return L.points_layer(reads.selection(path, scope, F.FLY_COLUMNS).incidents, name="Fly-tips")
+    data, info = reads.positions(path, scope, F.FLY_COLUMNS)
+    return L.points_group(data, info, name="Fly-tips"), info
 
 
 def _sidebar(path: str) -> tuple[Scope, float, int]:

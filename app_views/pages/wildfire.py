@@ -163,9 +163,9 @@ def _prevention(path: str, scope: Scope, b: W.WildfireBriefing) -> None:
                                    for p in plan.parameters.values()]), hide_index=True, width="stretch")
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
 def _points(path: str, scope: Scope):
-    return L.points_layer(reads.selection(path, scope, W.FIRE_COLUMNS).incidents, name="Fires")
+    data, info = reads.positions(path, scope, W.FIRE_COLUMNS)
+    return L.points_group(data, info, name="Fires"), info
 
 
 def render() -> None:
