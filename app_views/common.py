@@ -203,7 +203,7 @@ def sidebar_scope(path: str, prefix: str, *, layers: tuple[str, ...] | None = No
 
 def demo_note(source: str) -> None:
     if source == DEMO_SOURCE:
-        st.info("**Generated demo data:** rows from `demo-generated` are synthetic, not real incidents.", icon="ℹ️")
+        st.info("**Generated demo data:** rows from `demo-generated` are synthetic, not real incidents.", icon=":material/science:")
 
 
 def selection_notes(notes: list[str]) -> None:
