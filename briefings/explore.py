@@ -17,6 +17,7 @@ import pandas as pd
 
 from briefings.scope import Scope, Selection, select
 from hotspots.params import Parameter, chosen, given
+from queries import incidents as q
 
 METHODS = {
     "points": "Incidents only",
@@ -26,6 +27,10 @@ METHODS = {
     "change": "Change against a baseline",
     "classify": "Hot spot classes over time",
 }
+
+#: Read with every analysis: the map columns, and the flags disclosure control needs
+#: (sexual offences and domestic abuse stay above LSOA level in partner exports).
+COLUMNS = (*q.MAP_COLUMNS, "offence_group", "domestic_abuse")
 
 #: How far before the scope's end change reads: a year and its baseline.
 CHANGE_READ = timedelta(weeks=66)
@@ -85,7 +90,7 @@ def analyse(con, scope: Scope, method: str, options: Options = Options()) -> Ana
     """Run ``method`` on the incidents of ``scope`` (raises ValueError with a clear message)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    sel = select(con, scope)
+    sel = select(con, scope, COLUMNS)
     params = _query_parameters(scope)
     if method == "points":
         return Analysis(method, scope, sel, None, pd.DataFrame(), params, (),
@@ -131,7 +136,7 @@ def _over_time(con, scope: Scope, method: str, options: Options, sel: Selection,
         from geodata import focus_areas
         from hotspots.change import hotspot_change
 
-        wide = select(con, replace(scope, start=min(scope.start, scope.end - CHANGE_READ)))
+        wide = select(con, replace(scope, start=min(scope.start, scope.end - CHANGE_READ)), COLUMNS)
         frame = wide.frame
         areas = focus_areas() if scope.area == "borough" else None
         r = hotspot_change(frame, boundary=sel.area, areas=areas, period_length=options.period_length,

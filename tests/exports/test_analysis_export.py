@@ -9,6 +9,7 @@ output holds a count from 1 to k-1 or a point.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import re
 from datetime import date, timedelta
@@ -114,10 +115,14 @@ def test_partner_refuses_points_and_internal_draws_them(analyses, tmp_path):
     assert len(doc["features"]) == analyses["points"].selection.count
 
 
-def test_partner_needs_the_store_to_read_the_flags(analyses, tmp_path):
+def test_partner_needs_the_flags_read_with_the_analysis_or_the_store(analyses, tmp_path):
+    export_analysis(analyses["kde"], "csv", tmp_path / "k.csv")  # briefings.explore reads the flags
+    a = analyses["kde"]
+    frame = a.selection.frame.drop(columns=["offence_group", "domestic_abuse"])
+    stripped = dataclasses.replace(a, selection=dataclasses.replace(a.selection, frame=frame))
     with pytest.raises(DisclosureRefused, match="con="):
-        export_analysis(analyses["kde"], "csv", tmp_path / "k.csv")
-    export_analysis(analyses["kde"], "csv", tmp_path / "k.csv", profile="internal")
+        export_analysis(stripped, "csv", tmp_path / "s.csv")
+    export_analysis(stripped, "csv", tmp_path / "s.csv", profile="internal")
 
 
 def test_domestic_abuse_spot_is_on_the_internal_map_only(analyses, store):
