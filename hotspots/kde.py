@@ -139,7 +139,8 @@ def _convolve(binned: np.ndarray, kern: np.ndarray) -> np.ndarray:
     touches its margin, which the caller drops (``fftconvolve(mode="same")`` would pad
     again). The kernel is symmetric in x and in y, so its spectrum is real: a cosine
     sum over its few non-zero rows and columns, two small matrix products instead of
-    a full-size FFT.
+    a full-size FFT. Symmetry also halves both products (offsets 0..m, the others
+    counted twice) and the rows of the spectrum (row k equals row sy - k).
     """
     from scipy import fft
 
@@ -147,11 +148,15 @@ def _convolve(binned: np.ndarray, kern: np.ndarray) -> np.ndarray:
     m = kern.shape[0] // 2
     sy = fft.next_fast_len(max(ny, 2 * m + 1), real=True)
     sx = fft.next_fast_len(max(nx, 2 * m + 1), real=True)
-    offsets = np.arange(-m, m + 1)
-    cos_y = np.cos(2 * np.pi * np.outer(np.arange(sy), offsets) / sy)  # (sy, 2m+1)
-    cos_x = np.cos(2 * np.pi * np.outer(offsets, np.arange(sx // 2 + 1)) / sx)  # (2m+1, sx/2+1)
+    twice = np.where(np.arange(m + 1) > 0, 2.0, 1.0)
+    quarter = kern[m:, m:] * twice[:, None] * twice[None, :]  # offsets 0..m, each standing for +-offset
+    h = sy // 2 + 1
+    cos_y = np.cos(2 * np.pi * np.outer(np.arange(h), np.arange(m + 1)) / sy)  # (sy/2+1, m+1)
+    cos_x = np.cos(2 * np.pi * np.outer(np.arange(m + 1), np.arange(sx // 2 + 1)) / sx)  # (m+1, sx/2+1)
+    half = cos_y @ (quarter @ cos_x)  # the kernel's spectrum, rows 0..sy/2
     spectrum = fft.rfft2(binned, s=(sy, sx), workers=-1)
-    spectrum *= cos_y @ (kern @ cos_x)
+    spectrum[:h] *= half
+    spectrum[h:] *= half[1 : sy - h + 1][::-1]
     return fft.irfft2(spectrum, s=(sy, sx), workers=-1)[:ny, :nx]
 
 

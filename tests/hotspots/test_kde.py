@@ -357,3 +357,15 @@ def test_threshold_forms():
     assert K.parse_threshold("2x mean") == ("mean", 2.0)
     assert K.parse_threshold("1.5 * mean") == ("mean", 1.5)
     assert K.parse_threshold(250) == ("density", 250.0)
+
+
+@pytest.mark.parametrize("shape,m", [((60, 75), 5), ((75, 81), 7), ((125, 135), 20)])
+def test_fft_convolution_equals_a_direct_one(shape, m):
+    """The folded cosine spectrum of a symmetric kernel, on even and odd FFT lengths."""
+    from scipy import signal
+
+    a = np.random.default_rng(m).random(shape)
+    a[: m + 1] = a[-(m + 1):] = 0.0  # the margin the caller pads with
+    a[:, : m + 1] = a[:, -(m + 1):] = 0.0
+    kern = K.kernel_array(1.0, float(m), "quartic")
+    np.testing.assert_allclose(K._convolve(a, kern), signal.convolve2d(a, kern, mode="same"), atol=1e-14)
