@@ -127,6 +127,8 @@ def agreement(ours, raw, core) -> str:
 
 
 def main(sizes):
+    print("load average at start: {:.1f} {:.1f} {:.1f} (times are only comparable on a quiet machine)".format(
+        *os.getloadavg()))
     print(f"{'n':>9} | {'method':<38} | {'time s':>7} | {'peak RSS MB':>11} | {'above base MB':>13} | agreement")
     print("-" * 110)
     for n in sizes:
@@ -167,3 +169,4 @@ if __name__ == "__main__":
         parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
         parser.add_argument("--sizes", type=int, nargs="+", default=[12_000, 100_000, 1_000_000])
         main(parser.parse_args().sizes)
+        print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
