@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import partial
+
 import streamlit as st
 
 from app_views import common, mapview, reads
+from app_views.export_panel import export_panel
 from briefings.explore import METHODS, Analysis, Options, analyse
 from briefings.scope import Scope
+from exports.analysis_export import export_analysis
 from maps import layers as L
 
 PREFIX = "x_"
@@ -117,6 +122,9 @@ def render() -> None:
         with side:
             st.markdown(legend, unsafe_allow_html=True)  # built and escaped by maps.layers
     st.caption(common.ATTRIBUTION)
+    last = scope.end - timedelta(days=1)
+    export_panel("explore", path, inputs=(scope, method, options),
+                 period=f"{method}_{scope.start:%Y-%m-%d}_to_{last:%Y-%m-%d}", write=partial(export_analysis, a))
     if a.summary:
         st.subheader(a.summary)
     for w in a.warnings:

@@ -4,14 +4,17 @@ with when each is hit, and a printable patrol sheet. Layout only: the plan comes
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from app_views import common, mapview, reads
+from app_views.export_panel import Pack, export_panel
 from briefings import fly_tipping as F
 from briefings.scope import Scope
+from exports.views import export_view
 from maps import layers as L
 
 PREFIX = "f_"
@@ -108,6 +111,12 @@ def render() -> None:
             st.markdown(legend, unsafe_allow_html=True)  # built and escaped by maps.layers
             st.caption("Here cluster numbers are patrol zone numbers: ranked by priority, not by size.")
         st.caption(f"Points: the {info.incidents:,} fly-tips of these weeks.")
+    week = f"{scope.end:%Y-%m-%d}"
+    export_panel("fly-tipping", path, inputs=(scope, half_life, top),
+                 period=week if scope.area == "borough" else f"{week}_{scope.area}",
+                 write=partial(export_view, "fly-tipping", plan=plan, sel=reads.selection(path, scope, F.FLY_COLUMNS),
+                               top=top),
+                 pack=Pack("fly-tipping", week, {"week": scope.end, "area": scope.area, "source": scope.source}))
 
     if zones.empty:
         st.info("No patrol zones: no cluster of fly-tips in these weeks.")

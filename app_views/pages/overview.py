@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
+from functools import partial
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from app_views import common, mapview, reads
+from app_views.export_panel import export_panel
 from briefings.overview import Overview, build_overview, coverage, default_period
 from briefings.scope import LAYER_LABELS, Scope
+from exports.views import export_view
 from maps import layers as map_layers
 
 PREFIX = "o_"
@@ -193,9 +196,10 @@ def _kde(area: str, xy_key: int, _xy):
     return hotspot_kde(_xy, boundary=geodata.area_geometry(area))
 
 
-def _map(ov: Overview, kind: str) -> None:
+def _map(ov: Overview, kind: str):
+    """Draw the period's map; returns its density surface when it shows one (for the export)."""
     frame = ov.incidents
-    legend = ""
+    legend, kde = "", None
     if kind == "density" and len(frame) >= 2:
         xy = frame[["easting", "northing"]].to_numpy(float)
         kde = _kde(ov.scope.area, hash(xy.tobytes()), xy)
@@ -215,6 +219,7 @@ def _map(ov: Overview, kind: str) -> None:
     if side is not None:
         with side:
             st.markdown(legend, unsafe_allow_html=True)  # built and escaped by maps.layers
+    return kde
 
 
 def render() -> None:
@@ -242,4 +247,7 @@ def render() -> None:
     st.subheader("Focus areas")
     _focus(ov)
     st.subheader("Map of the period")
-    _map(ov, map_kind)
+    kde = _map(ov, map_kind)
+    last = ov.period.end - timedelta(days=1)
+    export_panel("overview", path, inputs=(scope, map_kind), period=f"{ov.period.start:%Y-%m-%d}_to_{last:%Y-%m-%d}",
+                 write=partial(export_view, "overview", ov=ov, map_kind=map_kind, kde=kde))

@@ -8,13 +8,16 @@ prefix ``v_``, so a week can be bookmarked and sent on.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from app_views import cached_violence as cached
 from app_views import common, mapview
+from app_views.export_panel import Pack, export_panel
 from briefings.violence import BASELINES, MONTH_BASELINE, WeeklyViolence
+from exports.views import export_view
 from maps.layers import (change_layer, change_legend, classify_layer, classify_legend, density_layer, density_legend,
                          points_layer)
 
@@ -171,6 +174,10 @@ def render() -> None:
                    "weeks.")
     _metrics(b)
     _map(b)
+    period = f"{b.period.start:%G-W%V}" if b.weekly else f"{b.period.start:%Y-%m}"
+    export_panel("violence", path, inputs=(source, start, area, nte, baseline),
+                 period=period if area == "borough" else f"{period}_{area}", write=partial(export_view, "violence", b=b),
+                 pack=Pack("violence", period, {"week": start, "area": area, "source": source}))
     _focus(b)
     _table(b)
     common.selection_notes(list(b.notes))

@@ -3,13 +3,17 @@ and where to patrol in the coming season. Layout only: the tables come from ``br
 
 from __future__ import annotations
 
+from functools import partial
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from app_views import common, mapview, reads
+from app_views.export_panel import Pack, export_panel
 from briefings import wildfire as W
 from briefings.scope import Scope
+from exports.views import export_view
 from maps import layers as L
 
 PREFIX = "w_"
@@ -188,4 +192,9 @@ def render() -> None:
     _seasons(b)
     _places_and_causes(b)
     _prevention(path, scope, b)
+    label = b.plan.label
+    export_panel("wildfire", path, inputs=(scope, season), period=label if scope.area == "borough" else
+                 f"{label}_{scope.area}", write=partial(export_view, "wildfire", b=b,
+                                                       sel=reads.selection(path, scope, W.FIRE_COLUMNS)),
+                 pack=Pack("wildfire", label, {"season": label, "area": scope.area, "source": scope.source}))
     st.caption(common.ATTRIBUTION)
