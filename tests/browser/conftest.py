@@ -194,7 +194,8 @@ class AppPage:
         self.base = base_url
         self.artifacts = artifacts
         self._decode = ForwardMsg.FromString
-        self.messages: list[tuple[str, str]] = []  # (ForwardMsg type, element type or component name)
+        self.messages: list[tuple[str, str, int]] = []  # (ForwardMsg type, element or component, socket no.)
+        self._sockets = 0
         self.console_errors: list[str] = []
         self.page_errors: list[str] = []
         self.bad_responses: list[str] = []
@@ -203,7 +204,7 @@ class AppPage:
         page.on("console", self._on_console)
         page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
         page.on("response", self._on_response)
-        page.on("websocket", lambda ws: ws.on("framereceived", self._on_frame))
+        page.on("websocket", self._on_socket)
         page.on("dialog", self._on_dialog)
         page.route("**/*", self._guard)
 
@@ -227,12 +228,17 @@ class AppPage:
         self.dialogs.append(f"{dialog.type}: {dialog.message}")
         dialog.dismiss()
 
-    def _on_frame(self, payload) -> None:
+    def _on_socket(self, ws) -> None:
+        self._sockets += 1
+        number = self._sockets
+        ws.on("framereceived", lambda payload: self._on_frame(payload, number))
+
+    def _on_frame(self, payload, socket_no: int) -> None:
         data = payload.encode() if isinstance(payload, str) else payload
         try:
             msg = self._decode(data)
         except Exception:  # noqa: BLE001 - not a ForwardMsg
-            self.messages.append(("?", ""))
+            self.messages.append(("?", "", socket_no))
             return
         kind = msg.WhichOneof("type") or "?"
         element = ""
@@ -240,7 +246,7 @@ class AppPage:
             element = msg.delta.new_element.WhichOneof("type") or ""
             if element == "component_instance":
                 element = msg.delta.new_element.component_instance.component_name
-        self.messages.append((kind, element))
+        self.messages.append((kind, element, socket_no))
 
     def _guard(self, route) -> None:
         url = route.request.url
@@ -259,16 +265,17 @@ class AppPage:
 
     def runs_since(self, mark: int) -> int:
         """Script runs started since ``mark``."""
-        return sum(1 for kind, _ in self.messages[mark:] if kind == "new_session")
+        return sum(1 for kind, _, _ in self.messages[mark:] if kind == "new_session")
 
     def wait_for_run(self, mark: int, timeout_s: float = 120, settle_ms: int = 500) -> None:
         """Wait until a script run started after ``mark`` has finished, every run started since
         has finished, and nothing more arrives for ``settle_ms`` (a follow-up rerun would)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            msgs = self.messages[mark:]
-            started = sum(1 for k, _ in msgs if k == "new_session")
-            finished = sum(1 for k, _ in msgs if k == "script_finished")
+            # Only the page's current connection: a run cut off by a reload never finishes.
+            msgs = [m for m in self.messages[mark:] if m[2] == self._sockets]
+            started = sum(1 for k, _, _ in msgs if k == "new_session")
+            finished = sum(1 for k, _, _ in msgs if k == "script_finished")
             if finished and finished >= started:
                 seen = len(self.messages)
                 self.page.wait_for_timeout(settle_ms)
@@ -314,7 +321,10 @@ class AppPage:
         return self.page.locator(f'[data-testid="stSidebar"] [data-testid="{testid}"]').filter(has_text=label).first
 
     def widget(self, testid: str, label: str):
-        return self.page.locator(f'[data-testid="{testid}"]').filter(has_text=label).first
+        """The widget of this kind whose label starts with ``label``."""
+        starts = re.compile(rf"^\s*{re.escape(label)}")
+        return self.page.locator(f'[data-testid="{testid}"]').filter(
+            has=self.page.locator('[data-testid="stWidgetLabel"]', has_text=starts)).first
 
     def _exact(self, text: str):
         return re.compile(rf"^\s*{re.escape(text)}\s*$")
@@ -336,12 +346,32 @@ class AppPage:
     def toggled(self, label: str) -> bool:
         return self.widget("stCheckbox", label).get_by_role("switch").is_checked()
 
+    def _open_list(self, testid: str, label: str):
+        """Open the option list of a selectbox or multiselect; returns the list.
+
+        The box is scrolled into view first and the page left to settle: a list opened
+        while the page still scrolls is closed again at once (popovers close on scroll).
+        """
+        box = self.widget(testid, label)
+        box.scroll_into_view_if_needed()
+        self.page.wait_for_timeout(300)
+        listbox = self.page.locator('[role="listbox"]:visible')
+        for attempt in range(4):
+            target = box.locator('input[role="combobox"], input').first if attempt % 2 == 0 else \
+                box.get_by_role("button", name="Open").first
+            if target.count():
+                target.click()
+            try:
+                listbox.first.wait_for(timeout=3_000)
+                return listbox.first
+            except Exception:  # noqa: BLE001 - try again
+                self.page.keyboard.press("Escape")
+                self.page.wait_for_timeout(300)
+        raise AssertionError(f"the option list of {label!r} does not open")
+
     def choose_option(self, testid: str, label: str, option: str) -> None:
         """Pick the option shown as ``option`` in a selectbox or multiselect with this label."""
-        box = self.widget(testid, label)
-        box.locator('input[role="combobox"], input').first.click()
-        listbox = self.page.locator('[role="listbox"]').last
-        listbox.wait_for()
+        listbox = self._open_list(testid, label)
         self.act(lambda: listbox.locator('[role="option"]').filter(has_text=self._exact(option)).first.click())
         self._close_dropdown()
 
@@ -357,10 +387,7 @@ class AppPage:
 
     def options(self, testid: str, label: str) -> list[str]:
         """The options a selectbox offers, as shown."""
-        box = self.widget(testid, label)
-        box.locator('input[role="combobox"], input').first.click()
-        listbox = self.page.locator('[role="listbox"]').last
-        listbox.wait_for()
+        listbox = self._open_list(testid, label)
         out = [t.strip() for t in listbox.locator('[role="option"]').all_inner_texts()]
         self._close_dropdown()
         return out

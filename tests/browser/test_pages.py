@@ -171,6 +171,114 @@ def test_violence_nte_toggle_layers_and_bookmark(app):
     app.assert_clean()
 
 
+# --- Wildfire prevention ----------------------------------------------------------------------
+
+def test_wildfire_season_and_chart_choice_bookmarked(app):
+    app.goto("/wildfire")
+    app.wait_map(".leaflet-marker-icon")
+    assert app.title().startswith("Wildfire")
+    heading = app.page.locator("h3").filter(has_text="Where to patrol").first.inner_text()
+    seasons = app.options("stSelectbox", "Plan for")
+    assert seasons[0] == "the coming season" and len(seasons) == 5, seasons
+    other = next(x for x in seasons[1:] if x.lower() not in heading.lower())
+    app.choose_option("stSelectbox", "Plan for", other)
+    assert app.query.get("w_season") == [other]
+    assert other.lower() in app.page.locator("h3").filter(has_text="Where to patrol").first.inner_text().lower()
+    app.choose_radio("Show", "area burnt")
+    assert app.query.get("w_placeby") == ["area burnt"]
+    app.wait_map(".leaflet-marker-icon")
+    url = app.page.url
+    app.reload()
+    assert app.page.url == url
+    assert app.selected("Plan for") == other
+    assert app.radio_value("Show") == "area burnt"
+    app.wait_map(".leaflet-marker-icon")
+    app.screenshot("wildfire-season")
+    app.assert_clean()
+
+
+# --- Fly-tipping patrols ----------------------------------------------------------------------
+
+def test_fly_tipping_zone_weeks_sheet_and_bookmark(app):
+    app.goto("/fly-tipping")
+    app.wait_map(".leaflet-marker-icon")
+    assert app.title().startswith("Fly-tipping patrols")
+    zones = _int(app.metric("Patrol zones"))
+    assert zones > 0
+    # Patrol zones drawn and named in the layer control.
+    assert any(name.startswith("Patrol zones") for name in app.overlays()), app.overlays()
+    # Another zone's profile.
+    options = app.options("stSelectbox", "Zone")
+    assert options[0] == "1" and len(options) >= 2, options
+    app.choose_option("stSelectbox", "Zone", options[1])
+    assert app.query.get("f_zone") == [options[1]]
+    assert app.page.get_by_text(f"Zone {options[1]},").count() >= 1
+    # More weeks of history, by keyboard on the slider.
+    slider = app.widget("stSlider", "Weeks of history").locator('input[type="range"]')
+    before = slider.input_value()
+    slider.focus()
+    app.act(lambda: app.page.keyboard.press("ArrowRight"))
+    assert int(slider.input_value()) == int(before) + 1
+    assert app.query.get("f_weeks") == [str(int(before) + 1)]
+    # The printable patrol sheet downloads as an HTML page with the zones.
+    with app.page.expect_download() as download:
+        # A download button reruns the script too.
+        app.act(app.page.get_by_role("button", name=re.compile("Download the patrol sheet")).click)
+    sheet = download.value.path().read_text(encoding="utf-8")
+    assert "<html" in sheet.lower() and "Zone" in sheet
+    url = app.page.url
+    app.reload()
+    assert app.page.url == url
+    assert app.selected("Zone") == options[1]
+    assert app.widget("stSlider", "Weeks of history").locator('input[type="range"]').input_value() == \
+        str(int(before) + 1)
+    app.wait_map(".leaflet-marker-icon")
+    app.screenshot("fly-tipping-zone")
+    app.assert_clean()
+
+
+# --- Data and About -------------------------------------------------------------------------
+
+def test_data_page_imports_an_upload_and_lists_it(app, tmp_path):
+    """A police extract uploaded in the browser goes through the importer: one good row,
+    one with a date in the future (rejected), reported with counts and in the log."""
+    upload = tmp_path / "browser-upload.csv"
+    upload.write_text(
+        "crime_ref,occurred_at,crime_type,easting,northing,location\n"
+        "UP-1,2024-09-18 14:05,Shoplifting,557000,174400,On or near Shopping Area\n"
+        "UP-2,2099-01-01 10:00,Shoplifting,557000,174400,On or near Shopping Area\n",
+        encoding="utf-8")
+    app.goto("/data")
+    assert app.title() == "Data"
+    for heading in ("Import a file", "Import log", "Rejected rows", "What the store holds"):
+        assert app.page.locator("h3").filter(has_text=heading).count() == 1, heading
+    app.choose_option("stSelectbox", "Kind", next(o for o in app.options("stSelectbox", "Kind")
+                                                  if o.startswith("police-extract")))
+    source = app.page.get_by_role("textbox", name="Source name")
+    source.fill("browser-upload")
+    source.press("Enter")
+    app.page.wait_for_timeout(500)
+    app.act(lambda: app.page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload)))
+    app.act(lambda: app.page.get_by_role("button", name="Import").click(), timeout_s=180)
+    last = app.page.locator("h3").filter(has_text="Last import")
+    last.wait_for()
+    assert app.metric("Read") == "2" and app.metric("Accepted") == "1" and app.metric("Rejected") == "1"
+    report = app.page.locator('[data-testid="stAlert"]').filter(has_text="browser-upload.csv").first.inner_text()
+    assert "1 accepted" in report and "1 rejected" in report, report
+    app.screenshot("data-after-upload")
+    app.assert_clean()
+
+
+def test_about_page_names_sources_and_licences(app):
+    app.goto("/about")
+    assert app.title() == "About"
+    text = app.page.locator('[data-testid="stMain"]').inner_text()
+    for needed in ("Open Government Licence", "Contains OS data", "police.uk", "demo-generated"):
+        assert needed in text, needed
+    app.screenshot("about")
+    app.assert_clean()
+
+
 # --- Explore ------------------------------------------------------------------------------
 
 def test_explore_points_are_clustered_with_tooltips(app):
