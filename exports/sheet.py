@@ -113,12 +113,7 @@ def draw_sheet(info: SheetInfo, draw_map: Callable, *, map_note: str = "") -> Fi
     """One A4 landscape page. ``draw_map(ax) -> list[Legend]`` draws on the map axes (BNG metres)."""
     fig = new_figure()
     fig.set_label(info.title)
-    head = _Column(fig, 0.022, 0.975, PANEL_RIGHT, MAP_BOX[1] + MAP_BOX[3] + 0.003)
-    title_size = 15 if len(wrap(info.title, head.width_in, 15, True).split("\n")) == 1 else 11
-    head.write(info.title, fontsize=title_size, gap=0.15, fontweight="bold")
-    for text in (f"Period: {info.period}", f"Filters: {info.filters}"):
-        size = 9 if len(wrap(text, head.width_in, 9).split("\n")) == 1 else 7
-        head.write(text, fontsize=size, gap=0.05)
+    _header(fig, info)
 
     ax = fig.add_axes(MAP_BOX)
     legends = draw_map(ax) or []
@@ -153,6 +148,29 @@ def draw_sheet(info: SheetInfo, draw_map: Callable, *, map_note: str = "") -> Fi
 
     _footer(fig, info)
     return fig
+
+
+def _header(fig: Figure, info: SheetInfo) -> float:
+    """Title, period and filters across the top; returns the y below them."""
+    head = _Column(fig, 0.022, 0.975, PANEL_RIGHT, MAP_BOX[1] + MAP_BOX[3] + 0.003)
+    title_size = 15 if len(wrap(info.title, head.width_in, 15, True).split("\n")) == 1 else 11
+    head.write(info.title, fontsize=title_size, gap=0.15, fontweight="bold")
+    for text in (f"Period: {info.period}", f"Filters: {info.filters}"):
+        size = 9 if len(wrap(text, head.width_in, 9).split("\n")) == 1 else 7
+        head.write(text, fontsize=size, gap=0.05)
+    return head.y
+
+
+def draw_page(info: SheetInfo) -> tuple[Figure, float]:
+    """A blank A4 landscape page with the sheet's header and footer (title, period, filters,
+    profile statement, caveats, attribution); returns it and the y of the space between them
+    (its bottom is ``FOOTER_TOP`` + a margin). Packs draw tables and charts there."""
+    fig = new_figure()
+    fig.set_label(info.title)
+    fig.sheet_info = info
+    top = _header(fig, info)
+    _footer(fig, info)
+    return fig, top
 
 
 def _legend_block(fig: Figure, panel: _Column, legend: Legend, renderer) -> None:

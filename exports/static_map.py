@@ -45,6 +45,7 @@ def map_sheet(
     tiles: bool = True,
     fetch_tile: bm.Fetch | None = None,
     basemap_px: int = BASEMAP_PX,
+    layer=None,
 ) -> Figure:
     """One A4 landscape map sheet of ``result`` (a ``hotspots`` result for ``method``).
 
@@ -67,6 +68,8 @@ def map_sheet(
         Try OpenStreetMap tiles (default); False never touches the network.
     fetch_tile : callable ``(z, x, y) -> PNG bytes``, optional
         Default :func:`exports.basemap.fetch_tile` (network, with a cache).
+    layer : callable ``ax -> Legend``, optional
+        Draws the layer instead of ``method``/``result`` (packs number their hot spots and zones).
 
     Returns
     -------
@@ -100,7 +103,9 @@ def map_sheet(
             ax.set_facecolor("#fbfbf8")
         sl.draw_geography(ax, borough, lsoas, focus)
         legends = []
-        if method != "points" or points is not None:
+        if layer is not None:
+            legends.append(layer(ax))
+        elif method != "points" or points is not None:
             legends.append(sl.draw_result(ax, method, result, points=points, noise=noise, count=count))
         set_extent(ax, extent)
         handles, labels = sl.boundary_handles()
