@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     from cli.analyse import add_parsers
 
     add_parsers(sub, db_option)
+    from cli.pack import add_parsers as add_pack
+
+    add_pack(sub, db_option)
     return parser
 
 
