@@ -87,10 +87,15 @@ def test_page_opens_from_its_url(app, path, title):
     assert app.path == path
     assert not app.exceptions(), app.exceptions()
     assert title in app.title() or app.title() in title
+    assert app.runs_since(0) == 1, f"opening {path} ran the script {app.runs_since(0)} times"
     if app.has_map():
         app.wait_map()
         assert app.map.locator("path.hs-boundary").count() >= 1
         assert app.map.locator(".leaflet-control-scale").count() == 1
+    # Drawing the map sends nothing back: no second run, no loop.
+    mark = app.mark()
+    app.page.wait_for_timeout(2000)
+    assert app.runs_since(mark) == 0, f"{path} reran by itself after drawing"
     app.screenshot(f"url-{_slug(path)}")
     app.assert_clean()
 
