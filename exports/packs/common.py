@@ -65,9 +65,29 @@ class Pack:
     tiles: bool = True
     fetch_tile: Callable | None = None
     pages: list = field(default_factory=list)
+    overflow: list = field(default_factory=list)  # notes that did not fit where they were written
 
     def __post_init__(self):
         self.fetch_tile = once_failing(self.fetch_tile)
+
+    def write_notes(self, col: _Column, notes: list[str], fontsize: float = 7) -> None:
+        """As many whole notes as fit in ``col``; the rest go to a last page (:meth:`finish`)."""
+        for i, note in enumerate(notes):
+            lines = len(wrap(note, col.width_in, fontsize).split("\n")) + 1.2  # and the pointer line
+            if col.y - col.line_h(fontsize) * lines < col.bottom:
+                self.overflow += notes[i:]
+                col.write("More notes on the last page.", fontsize=fontsize, fontweight="bold")
+                return
+            col.write(note, fontsize=fontsize, gap=0.15, color="#333333")
+
+    def finish(self) -> list:
+        """The pages, with a last page of the notes that did not fit."""
+        if self.overflow:
+            fig, y = self.page("Notes")
+            col = column(fig, y - 0.01)
+            for note in self.overflow:
+                col.write(note, fontsize=8, gap=0.3)
+        return self.pages
 
     def info(self, page: str, **kw) -> SheetInfo:
         return SheetInfo(title=f"{self.title}: {page}", period=self.period, filters=self.filters,
@@ -276,6 +296,16 @@ def bar_chart(ax, labels: list[str], values, hidden, colours: list[str], *, prof
 # --------------------------------------------------------------------------------------
 # Maps
 # --------------------------------------------------------------------------------------
+
+
+def outline_area(ax, area: str) -> None:
+    """The chosen area, dashed, when it is not the whole borough (the sheet draws the borough)."""
+    if area != "borough":
+        import geodata
+        from exports.static_layers import draw_geometry
+
+        draw_geometry(ax, geodata.area_geometry(area), edgecolor="black", linewidth=1.6, linestyle=(0, (5, 3)),
+                      zorder=12)
 
 
 def number_shapes(ax, geoms, labels) -> None:

@@ -61,7 +61,7 @@ def _week(con, source: str, week: date | None) -> tuple[date, list[str]]:
                           f"is {iso_week(full)}")
     notes = []
     if monday - timedelta(weeks=F.DEFAULT_WEEKS) < first:
-        notes.append(f"The data start on {first:%d %b %Y}: this plan has fewer than {F.DEFAULT_WEEKS} weeks of "
+        notes.append(f"The data start in {first:%B %Y}: this plan has fewer than {F.DEFAULT_WEEKS} weeks of "
                      "history.")
     return monday, notes
 
@@ -89,7 +89,7 @@ def fly_tipping_pack(con, *, week: date | None = None, profile="partner", source
     summary_page(pack, plan, sel.incidents, [pack.text(n) for n in (*notes, *plan.notes)])
     map_page(pack, plan)
     zones_page(pack, plan)
-    return pack.pages
+    return pack.finish()
 
 
 def _summary_counts(frame: pd.DataFrame, prof: D.Profile):
@@ -124,8 +124,7 @@ def summary_page(pack: C.Pack, plan: F.PatrolPlan, frame: pd.DataFrame, notes: l
     yb = C.draw_table(fig, [C.Col("Waste type", 2.2), C.Col("Fly-tips", 0.8, "right"), C.Col("Share", 0.7, "right")],
                       rows, y=col.y, x1=0.45, fontsize=8)
     col = C.column(fig, yb - 0.01, C.LEFT, 0.45)
-    for n in notes:
-        col.write(n, fontsize=7, gap=0.15, color="#333333")
+    pack.write_notes(col, notes)
     col.write("Pages: " + " · ".join(f"{i} {p}" for i, p in enumerate(PAGES, start=1)), fontsize=7.5)
     ax = C.chart_axes(fig, 0.55, y - 0.03, C.RIGHT - 0.55, y - 0.03 - C.BOTTOM - 0.1,
                       "Fly-tips by day of the week (dated to the day)")
@@ -149,6 +148,7 @@ def map_page(pack: C.Pack, plan: F.PatrolPlan) -> None:
 
     def layer(ax):
         legend = sl.draw_clusters(ax, result, noise=noise, count=pack.count)
+        C.outline_area(ax, plan.area)
         legend.title = "Patrol zones (DBSCAN clusters)"
         labels = [t.replace("Clusters", "Zones").replace("Cluster", "Zone").replace("incidents", "fly-tips")
                   for t in legend.labels]

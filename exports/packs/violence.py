@@ -142,7 +142,7 @@ def violence_pack(con, *, week=None, profile="partner", source: str | None = Non
     hotspot_page(pack, b, notes)
     change_page(pack, b)
     top_page(pack, b)
-    return pack.pages
+    return pack.finish()
 
 
 # --------------------------------------------------------------------------------------
@@ -171,7 +171,7 @@ def summary_page(pack: C.Pack, b: V.WeeklyViolence, trend: pd.DataFrame, notes: 
     prof, scale = pack.profile, _scale(b)
     fig, y = pack.page(PAGES[0])
     hide_n, hide_e = prof.suppresses and 1 <= b.count < prof.k, _expected_hidden(b.expected, scale, prof)
-    n_hot = 0 if b.kde is None else len(protect_result("kde", b.kde, prof)[0].hotspots)
+    n_hot = 0 if b.kde is None else len(map_kde(b.kde, prof)[0].hotspots)
     y = C.key_figures(fig, y - 0.01, [
         ("This week", pack.count(b.count), f"violence and public order, {b.period.label}"),
         ("Expected", shown(b.expected, hide_e, "{:,.1f}"), f"from the {b.baseline}, scaled to one week"),
@@ -197,17 +197,16 @@ def summary_page(pack: C.Pack, b: V.WeeklyViolence, trend: pd.DataFrame, notes: 
             night = f"{a} of {n} incidents with an exact time fell in the NTE window (Fri and Sat 20:00 to 04:00)."
         bottoms.append(C.panel(fig, C.LEFT + i * (w + 0.01), top, w, r["label"], rows, night))
     # Notes may run below the panels: the trend chart starts under whichever ends lower.
-    col = C.column(fig, top, C.LEFT + 2 * w + 0.03, C.RIGHT, C.BOTTOM + 0.2)
+    col = C.column(fig, top, C.LEFT + 2 * w + 0.03, C.RIGHT, C.BOTTOM + 0.26)
     col.write("Pages: " + " · ".join(f"{i} {p}" for i, p in enumerate(PAGES, start=1)), fontsize=7.5, gap=0.3)
     col.write("Notes", fontsize=8.5, fontweight="bold", gap=0.1)
-    for n in notes or ["None."]:
-        col.write(n, fontsize=7, gap=0.15, color="#333333")
+    pack.write_notes(col, notes or ["None."])
     y = min(*bottoms, col.y) - 0.05
     ax = C.chart_axes(fig, C.LEFT + 0.035, y, C.RIGHT - C.LEFT - 0.035, y - C.BOTTOM - 0.06,
                       f"Violence and public order per week, {area_label(b.area)}")
-    ax.text(0, -0.17, f"{len(trend)} ISO weeks (Monday to Sunday) to {b.period.label}. Incidents known only to "
-            "the month are left out: they cannot be placed in a week.", transform=ax.transAxes, fontsize=7,
-            va="top")
+    fig.text(C.LEFT + 0.035, ax.get_position().y0 - 0.045, f"{len(trend)} ISO weeks (Monday to Sunday) to "
+             f"{b.period.label}. Incidents known only to the month are left out: they cannot be placed in a week.",
+             fontsize=7, va="top")
     hidden = prof.suppresses & (trend["count"] >= 1) & (trend["count"] < prof.k)
     C.trend_chart(ax, trend["start"], trend["count"].to_numpy(), hidden.to_numpy(), current=b.period.start,
                   unit="week", prof=prof)
@@ -230,19 +229,32 @@ def _top_rows(b: V.WeeklyViolence, prof: D.Profile) -> list[list[str]]:
     return rows
 
 
+def map_kde(kde, prof: D.Profile):
+    """The surface and hot spots the map draws, and notes on what it leaves out."""
+    kde, _, notes = protect_result("kde", kde, prof)
+    empty = kde.hotspots["incidents"] == 0
+    if empty.any():
+        # Outlines the area's own incidents do not fill: the density there comes from incidents outside it.
+        notes = [*notes, f"{int(empty.sum())} hot spot(s) holding none of the week's incidents in the area are "
+                         "not outlined."]
+        kde = replace(kde, hotspots=kde.hotspots[~empty].reset_index(drop=True))
+    if prof.suppresses:
+        notes = [*notes, f"Density is drawn only where at least {prof.k} incidents lie within the bandwidth "
+                         f"({prof.name} profile)."]
+    return kde, notes
+
+
 def hotspot_page(pack: C.Pack, b: V.WeeklyViolence, notes: list[str]) -> None:
     prof = pack.profile
     if b.kde is None:
         return _missing(pack, PAGES[1], "No hot spot map: " + "; ".join(n for n in b.notes if "hot spot" in n))
-    kde, _, dropped = protect_result("kde", b.kde, prof)
-    if prof.suppresses:
-        dropped = [*dropped, f"Density is drawn only where at least {prof.k} incidents lie within the bandwidth "
-                             f"({prof.name} profile)."]
+    kde, dropped = map_kde(b.kde, prof)
     ranks = dict(zip(b.top["hotspot"], b.top["rank"]))
     keep = kde.hotspots[kde.hotspots["hotspot"].isin(list(ranks))]
 
     def layer(ax):
         legend = sl.draw_kde(ax, kde)
+        C.outline_area(ax, b.area)
         C.number_shapes(ax, keep.geometry, [ranks[h] for h in keep["hotspot"]])
         return legend
 
@@ -258,7 +270,12 @@ def change_page(pack: C.Pack, b: V.WeeklyViolence) -> None:
     if b.change is None:
         return _missing(pack, PAGES[2], "No change map: " + "; ".join(n for n in b.notes if "change" in n))
     change, _, dropped = protect_result("change", b.change, prof)
-    pack.map_page(PAGES[2], "change", change, area=geodata.area_geometry(b.area),
+    def layer(ax):
+        legend = sl.draw_change(ax, change)
+        C.outline_area(ax, b.area)
+        return legend
+
+    pack.map_page(PAGES[2], "change", change, layer=layer, area=geodata.area_geometry(b.area),
                   method=f"Change per cell against the {b.baseline} (Poisson test, false discovery rate)",
                   parameters=C.parameter_lines(change.parameters, prof), summary=change_summary(change, prof),
                   notes=tuple(dropped))

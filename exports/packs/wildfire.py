@@ -93,10 +93,11 @@ def wildfire_pack(con, *, season=None, profile="partner", source: str | None = N
         raise C.PackError(f"no fires ({', '.join(cats or ['any type'])}) in {area_label(area)} from "
                           f"{start:%d %b %Y} to {end - pd.Timedelta(days=1):%d %b %Y}: nothing to brief")
     what = ", ".join(cats) if cats else "all fire types"
+    # The data's first and last days are fires' dates: a profile that dates by week or month gets months.
+    fmt = "%d %b %Y" if prof.date_grain == "minute" else "%b %Y"
     pack = C.Pack(
         title=f"Wildfire prevention pack · {area_label(area)} · {b.plan.label}",
-        period=f"Fires {start:%d %b %Y} to {end - pd.Timedelta(days=1):%d %b %Y}; prevention planned for "
-               f"{b.plan.label}",
+        period=f"Fires {start:{fmt}} to {end - pd.Timedelta(days=1):{fmt}}; prevention planned for {b.plan.label}",
         filters=f"Fires: {what} · {area_label(area)} · source {source}",
         caveats=caveats(sel.incidents), attribution=f"{geodata.ATTRIBUTION} {ATTRIBUTION}", profile=prof,
         tiles=tiles, fetch_tile=fetch_tile)
@@ -106,7 +107,7 @@ def wildfire_pack(con, *, season=None, profile="partner", source: str | None = N
     causes_page(pack, b, hidden)
     zones_map_page(pack, b, sel)
     zones_page(pack, b)
-    return pack.pages
+    return pack.finish()
 
 
 @dataclass
@@ -177,11 +178,10 @@ def seasons_page(pack: C.Pack, b: W.WildfireBriefing, hidden: Hidden, notes: lis
         ("Prevention zones", f"{len(b.plan.zones):,}", f"for {b.plan.label}, from {len(b.plan.past)} past "
                                                        f"{b.plan.season}s"),
     ])
-    col = C.column(fig, y)
+    col = C.column(fig, y, bottom=C.BOTTOM + 0.3)
     for line in b.standout:
         col.write("Standout: " + pack.text(line), fontsize=9, fontweight="bold", gap=0.2, color="#8a3200")
-    for n in notes:
-        col.write(n, fontsize=7, gap=0.1, color="#333333")
+    pack.write_notes(col, notes)
     col.write("Meteorological seasons (winter: December to February); a faded bar is a season only partly in the "
               "period. Each whole season is compared with the average of the other whole seasons of its kind.",
               fontsize=7, gap=0.1, color="#333333")
@@ -288,6 +288,7 @@ def zones_map_page(pack: C.Pack, b: W.WildfireBriefing, sel) -> None:
         legend = sl.draw_kde(ax, kde)
         legend.title = f"Fires of past {plan.season}s per km² (KDE)"
         legend.labels = [t.replace("hot spots", "zones").replace("hot spot", "zone") for t in legend.labels]
+        C.outline_area(ax, b.area)
         C.number_shapes(ax, kde.hotspots.geometry, kde.hotspots["hotspot"])
         return legend
 

@@ -86,3 +86,9 @@ def test_week_errors(demo_con, small_con):
     with pytest.raises(PackError, match="holds no fly-tipping"):
         build_pack("fly-tipping", small_con, week="2024-W10", source="extract", tiles=False)
     assert FLY  # the small store's fly-tipping source is the default there
+
+
+def test_a_week_soon_after_the_data_start_says_its_history_is_short(demo_con):
+    pages = build_pack("fly-tipping", demo_con, week="2021-W45", profile="partner", tiles=False)
+    text = " ".join(t.get_text() for t in pages[0].texts)
+    assert "The data start in October 2021: this plan has fewer than 12 weeks of history." in text
