@@ -113,6 +113,9 @@ def sheet_info(prepared: Prepared, accuracy=None) -> SheetInfo:
     a, prof = prepared.analysis, prepared.profile
     layers = ", ".join(LAYER_LABELS.get(x, x) for x in a.scope.layers)
     lines, details = parameter_lines(a.parameters)
+    # Reasons quote figures ("about 2 incidents expected per neighbourhood"): hidden when small, as all text.
+    lines = tuple(scrub(line, prof) for line in lines)
+    details = tuple((name, scrub(reason, prof)) for name, reason in details)
     if accuracy is not None and not isinstance(accuracy, str):
         try:
             accuracy = accuracy.sentence(a.method)
