@@ -194,12 +194,17 @@ def apptest_view(view: str, db: Path, changes: int) -> dict:
     spec = VIEWS[view]
     counter = _Counter()
     counter.install()
+    # The app's modules, imported once per server process: timed apart from the first run.
+    t = time.perf_counter()
+    import app_views.pages  # noqa: F401
+    from app_views.pages import about, data, explore, fly_tipping, overview, violence, wildfire  # noqa: F401
+    imports = time.perf_counter() - t
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=RUN_TIMEOUT_S)
     at._page_hash = calc_hash(spec["url_path"])  # open the view directly (st.Page hashes its url_path)
     t = time.perf_counter()
     at.run()
     first = time.perf_counter() - t
-    out = {"view": view, "first_load_s": first, "first_load_map_bytes": counter.map,
+    out = {"view": view, "imports_s": imports, "first_load_s": first, "first_load_map_bytes": counter.map,
            "first_load_bytes": counter.total, "first_load_problems": _problems(at), "changes": []}
     if not at.main.children and not at.sidebar.children:
         out["first_load_problems"].append("the page drew nothing")
@@ -474,7 +479,8 @@ def report(store: dict, server_side: list[dict], browser: list[dict]) -> str:
             if "failed" in r:
                 lines.append(f"{r['view']:<10}FAILED: {r['failed'][-600:]}")
                 continue
-            lines.append(f"{r['view']:<10}{'first load':<28}{r['first_load_s']:>9.2f}"
+            lines.append(f"{r['view']:<10}{'importing the app modules':<28}{r.get('imports_s', 0):>9.2f}")
+            lines.append(f"{'':<10}{'first load (after imports)':<28}{r['first_load_s']:>9.2f}"
                          f"{r['first_load_map_bytes'] / 1e3:>9.1f}{'':>10}{r['first_load_bytes'] / 1e3:>9.1f}  "
                          + "; ".join(r["first_load_problems"])[:200])
             for c in r["changes"]:
@@ -520,8 +526,10 @@ def report(store: dict, server_side: list[dict], browser: list[dict]) -> str:
             lines.append(f"{'':<10}{'filter change, slowest (server)':<44}{max(times):>11.2f}s{'':>12}")
         lines.append(f"{'':<10}{'map element, largest (server)':<44}{max(maps) / 1e3:>10.1f}KB"
                      f"{TARGET_MAP_BYTES / 1e3:>10.0f}KB  {_ok(max(maps) < TARGET_MAP_BYTES)}")
-        lines.append(f"{'':<10}{'first load (server, cold caches)':<44}{r['first_load_s']:>11.2f}s"
-                     f"{TARGET_FIRST_LOAD_S:>11.1f}s  {_ok(r['first_load_s'] < TARGET_FIRST_LOAD_S)}")
+        cold = r["first_load_s"] + r.get("imports_s", 0.0)
+        lines.append(f"{'':<10}{'first load (server, new process, cold caches)':<44}{cold:>11.2f}s"
+                     f"{TARGET_FIRST_LOAD_S:>11.1f}s  {_ok(cold < TARGET_FIRST_LOAD_S)}")
+        lines.append(f"{'':<10}{'  of which importing the app modules':<44}{r.get('imports_s', 0):>11.2f}s")
     for r in browser:
         if "failed" in r:
             continue
