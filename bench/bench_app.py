@@ -23,8 +23,9 @@ Two measurements, both against that store:
    actually crossed the wire for the map element.
 
 Targets (issue 4): median filter change under 1 s, map payload under 1 MB whatever
-the number of incidents, first load under 5 s. The default run takes about
-8 minutes on 2 cores (less once the store is cached).
+the number of incidents, first load under 5 s. The default run takes 2 to 3 minutes
+on 2 cores once the store is cached (building it first adds 1 to 2 minutes). The
+figures move with the machine's load: run it when nothing else is.
 """
 
 from __future__ import annotations
