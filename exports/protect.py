@@ -177,7 +177,9 @@ def flagged_selection(analysis, con):
 # Tables and text
 # --------------------------------------------------------------------------------------
 
-_COUNT_WORDS = re.compile(r"\b(\d[\d,]*)(?=\s+(?:of\b|incidents?\b|crimes?\b|rows?\b|records?\b|with\b))")
+#: Counts in sentences: "3 incidents", "3 of 40", "2 fires", "(3)"; never the decimals of "0.4 incidents".
+_COUNT_WORDS = re.compile(r"(?<![\d.,])\b(\d[\d,]*)(?=\s+(?:of|incidents?|crimes?|rows?|records?|with|fires?|"
+                          r"fly-tips?|sexual)\b)")
 _PAREN_COUNT = re.compile(r"\((\d[\d,]*)\)")
 
 

@@ -25,10 +25,6 @@ import numpy as np
 
 from exports import disclosure as D
 
-#: Counts in sentences: "3 incidents", "3 of 40", "2 fires", "(3)"; never the decimals of "0.4 incidents".
-_COUNT_WORDS = re.compile(r"(?<![\d.,])\b(\d[\d,]*)(?=\s+(?:of|incidents?|crimes?|rows?|records?|with|fires?|"
-                          r"fly-tips?|sexual)\b)")
-_PAREN = re.compile(r"\((\d[\d,]*)\)")
 #: "(24)" or "(4 of 6)" after a day, a waste type or a peak-hours window.
 _COUNTS = re.compile(r"\s*\(\d[\d,]*(?: of \d[\d,]*)?\)")
 
@@ -130,19 +126,10 @@ def disclosed(values, hidden, groups, k: int) -> list[int]:
 
 
 def scrub_text(text: str, prof: D.Profile) -> str:
-    """Sentences with their counts from 1 to k-1 shown as ``[c]``.
+    """Sentences with their counts from 1 to k-1 shown as ``[c]`` (:func:`exports.protect.scrub`)."""
+    from exports.protect import scrub
 
-    :func:`exports.protect.scrub`'s rule, for the packs' own words too (fires, fly-tips), and
-    leaving decimals alone (``protect.scrub`` writes "about 0.4 incidents" as "0.[c]").
-    """
-    if not prof.suppresses or not text:
-        return text
-
-    def hide(m: re.Match) -> str:
-        value = int(m.group(1).replace(",", ""))
-        return m.group(0).replace(m.group(1), D.HIDDEN, 1) if 1 <= value < prof.k else m.group(0)
-
-    return _PAREN.sub(hide, _COUNT_WORDS.sub(hide, text))
+    return scrub(text, prof)
 
 
 def two_way(inner) -> tuple[np.ndarray, list[tuple[int, list[int]]]]:

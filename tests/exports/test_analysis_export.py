@@ -179,7 +179,7 @@ def test_unknown_format_and_profile(analyses, tmp_path):
 # The property: no partner output holds a count from 1 to k-1 or a point
 # --------------------------------------------------------------------------------------
 
-_SMALL_TEXT = re.compile(r"\b([1-4])\s+(?:incidents?|of)\b|\((?:[1-4])\)")
+_SMALL_TEXT = re.compile(r"(?<![\d.,])\b([1-4])\s+(?:incidents?|of)\b|\((?:[1-4])\)")
 
 
 def _small_in_text(text: str) -> list[str]:
