@@ -467,7 +467,7 @@ def backtest(
         maps: dict[str, tuple[Grid, np.ndarray, np.ndarray]] = {}
         if "kde" in methods:
             result = hotspot_kde(np.c_[tx, ty], boundary=area, threshold=f"top {top:g}%",
-                                 bandwidth=bandwidth, cell_size=kde_cell_size)
+                                 bandwidth=bandwidth, cell_size=kde_cell_size, polygons=False)
             bandwidths.append(float(result.parameters["bandwidth"].value))
             maps["kde"] = (result.grid, result.hot, areas.get(result.grid)[1])
         if "grid" in methods:

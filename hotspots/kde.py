@@ -599,6 +599,7 @@ def hotspot_kde(
     kernel: str = "quartic",
     threshold: Any = DEFAULT_THRESHOLD,
     snapped: bool | None = None,
+    polygons: bool = True,
 ) -> KDEResult:
     """Kernel density of incidents, in incidents per km2, with hot spot polygons.
 
@@ -629,6 +630,10 @@ def hotspot_kde(
     snapped : bool, optional
         True for police.uk snap-point data (sets the bandwidth floor). Default:
         detected, true when at least half the incidents share a position.
+    polygons : bool, default True
+        False skips dissolving the hot cells into polygons (``.hotspots`` is then
+        empty; ``.hot`` still marks the cells): a back-test scoring many maps needs
+        only the cells.
 
     Returns
     -------
@@ -731,7 +736,7 @@ def hotspot_kde(
     # 4. Hot spots.
     cut, cut_text = threshold_density(density, mask, kind, level)
     hot = mask & (density >= cut) & (density > 0)
-    hotspots = hotspot_polygons(grid, hot, density, counts, area, weight_sums)
+    hotspots = hotspot_polygons(grid, hot if polygons else np.zeros_like(hot), density, counts, area, weight_sums)
     if threshold == DEFAULT_THRESHOLD:
         reason = f"the default, the share the accuracy back-test scores; {cut_text}"
         threshold_choice = chosen("threshold", threshold, "", reason)
