@@ -450,9 +450,25 @@ def threshold_density(density: np.ndarray, mask: np.ndarray, kind: str, value: f
     if k == 0:
         return math.inf, "no cells in the area"
     cut = float(np.partition(inside, inside.size - k)[inside.size - k])
-    text = f"top {value:g}% of the area: cells with density at least {cut:,.0f} incidents/km2 "
+    if cut <= 0:
+        # Fewer cells than asked have any density (a sparse week): every cell with density is hot,
+        # and the cut-off is the smallest density there, not a meaningless 0.
+        positive = inside[inside > 0]
+        if positive.size == 0:
+            return math.inf, f"top {value:g}% of the area: no cell has any density"
+        cut = float(positive.min())
+        share = positive.size / inside.size
+        return cut, (f"top {value:g}% of the area asked, but only {share:.1%} of the cells ({positive.size:,} of "
+                     f"{inside.size:,}) have any density: all of them are hot spots (at least "
+                     f"{_fmt(cut)} incidents/km2)")
+    text = f"top {value:g}% of the area: cells with density at least {_fmt(cut)} incidents/km2 "
     text += f"({k:,} of {inside.size:,} cells)"
     return cut, text
+
+
+def _fmt(value: float) -> str:
+    """A density for a sentence: whole numbers when large, three significant figures when small."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
 # --------------------------------------------------------------------------------------

@@ -369,3 +369,15 @@ def test_fft_convolution_equals_a_direct_one(shape, m):
     a[:, : m + 1] = a[:, -(m + 1):] = 0.0
     kern = K.kernel_array(1.0, float(m), "quartic")
     np.testing.assert_allclose(K._convolve(a, kern), signal.convolve2d(a, kern, mode="same"), atol=1e-14)
+
+
+def test_top_share_on_a_sparse_surface_is_every_cell_with_density_not_a_zero_cut():
+    # 3 incidents on a 20 km2 area: far fewer than 5% of the cells carry any density.
+    area = shapely.box(550_000, 170_000, 555_000, 174_000)
+    pts = np.array([[551_000.0, 171_000.0], [553_000.0, 172_500.0], [553_020.0, 172_510.0]])
+    res = K.hotspot_kde(pts, boundary=area, bandwidth=100.0, cell_size=25.0)
+    positive = res.mask & (res.density > 0)
+    assert positive.sum() < 0.05 * res.mask.sum()
+    assert res.threshold_density == pytest.approx(res.density[positive].min())
+    assert (res.hot == positive).all()
+    assert "only" in res.parameters["threshold"].reason and "at least 0 " not in res.parameters["threshold"].reason
