@@ -80,7 +80,8 @@ def choose_source(path: str, prefix: str, layer: str | None = None) -> str:
         help="Each source is shown on its own: police.uk and a police extract describe the same crimes, "
         "so they are never added together. The default is the source with most exact times.",
     )
-    st.caption(f"{int(rows[source]):,} rows in this source.")
+    n = int(rows[source])
+    st.caption(f"{n:,} {'row' if n == 1 else 'rows'} in this source.")
     return source
 
 

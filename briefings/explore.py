@@ -94,7 +94,7 @@ def analyse(con, scope: Scope, method: str, options: Options = Options()) -> Ana
     params = _query_parameters(scope)
     if method == "points":
         return Analysis(method, scope, sel, None, pd.DataFrame(), params, (),
-                        f"{sel.count:,} incidents in the area")
+                        f"{sel.count:,} {'incident' if sel.count == 1 else 'incidents'} in the area")
     if method in ("change", "classify"):
         return _over_time(con, scope, method, options, sel, params)
     if sel.count == 0:

@@ -113,8 +113,10 @@ def render() -> None:
     common.selection_notes(sel.notes())
 
     groups, legend = _layers(a)
-    show_points = st.toggle("Show incidents as points", value=method == "points", key=PREFIX + "pts",
-                            bind="query-params")
+    # The points method always shows the points; other methods add them on request. One fixed
+    # default, so the URL alone says what the map shows.
+    show_points = method == "points" or st.toggle("Also show incidents as points", value=False,
+                                                  key=PREFIX + "pts", bind="query-params")
     map_col, side = st.columns([5, 2]) if legend else (st.container(), None)
     with map_col:
         mapview.show_map("explore-map", groups + ([points_group] if show_points else []), area=scope.area)
@@ -134,4 +136,6 @@ def render() -> None:
         st.dataframe(a.parameter_table(), hide_index=True, width="stretch")
         if not a.table.empty:
             st.markdown("**Results**")
-            st.dataframe(a.table, hide_index=True, width="stretch")
+            p_columns = {c: st.column_config.NumberColumn(c, format="%.2g") for c in a.table.columns
+                         if c in ("p", "p_fdr", "p_fall", "trend_p")}
+            st.dataframe(a.table, hide_index=True, width="stretch", column_config=p_columns)
