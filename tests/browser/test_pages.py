@@ -33,7 +33,7 @@ PAGES = [
 PLACEHOLDER = "This page is being built"
 NTE = "Night-time economy"  # the toggle's label starts so on every page
 VIOLENCE = "Violence and sexual offences"
-POINTS = "Show incidents as points"
+POINTS = "Also show incidents as points"
 
 
 def _slug(path: str) -> str:
@@ -379,9 +379,9 @@ def test_explore_opens_from_a_bookmarked_url(app):
 
 
 def test_explore_points_toggle_is_bookmarked_and_points_come_back(app):
-    """The "Show incidents as points" toggle defaults to on for "points" and off for the
-    other methods. Whatever it shows, the URL must bring the same map back, and choosing
-    "points" again must draw the incidents."""
+    """Other methods add points with a toggle ("points" always shows them). Whatever it
+    shows, the URL must bring the same map back, and choosing "points" again must draw
+    the incidents."""
     app.goto("/explore")
     app.wait_map(".marker-cluster")
     app.choose_radio("Method", "kde")
