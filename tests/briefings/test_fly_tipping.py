@@ -22,6 +22,7 @@ from briefings import fly_tipping as F
 from briefings.scope import select
 from queries.importing import import_file
 from queries.store import connect
+from tests.points import inside as _inside
 
 NOW = datetime(2024, 12, 1)
 WEEK = date(2024, 6, 3)  # a Monday
@@ -34,16 +35,6 @@ RECENT_HOURS = (7, 8)
 COLUMNS = ["reference", "date", "time", "easting", "northing", "location", "waste_type", "size", "land_type"]
 
 
-def _inside(geom, rng, n, avoid=()) -> np.ndarray:
-    x0, y0, x1, y1 = geom.bounds
-    out = []
-    while len(out) < n:
-        x, y = rng.uniform(x0, x1, 4 * n), rng.uniform(y0, y1, 4 * n)
-        ok = shapely.contains_xy(geom, x, y)
-        for a in avoid:
-            ok &= ~shapely.contains_xy(a, x, y)
-        out += list(zip(x[ok], y[ok]))
-    return np.array(out[:n])
 
 
 @pytest.fixture(scope="module")

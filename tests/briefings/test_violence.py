@@ -21,6 +21,7 @@ from briefings.violence import (BriefingError, available_periods, nte_window, pe
                                 weekly_violence)
 from queries.importing import import_file
 from queries.store import connect
+from tests.points import inside as _inside
 
 NOW = datetime(2024, 12, 1)
 FIRST, LAST = datetime(2023, 1, 2), datetime(2024, 3, 13, 18, 0)  # the data end on a Wednesday
@@ -31,17 +32,6 @@ PLANTED_N = 15
 EXTRACT = "extract"
 
 
-def _inside(geom, rng, n, avoid=()) -> np.ndarray:
-    """``n`` random points in ``geom`` and outside every polygon of ``avoid`` (rejection sampling)."""
-    x0, y0, x1, y1 = geom.bounds
-    out = []
-    while len(out) < n:
-        x, y = rng.uniform(x0, x1, 4 * n), rng.uniform(y0, y1, 4 * n)
-        ok = shapely.contains_xy(geom, x, y)
-        for a in avoid:
-            ok &= ~shapely.contains_xy(a, x, y)
-        out += list(zip(x[ok], y[ok]))
-    return np.array(out[:n])
 
 
 def _spot(borough, nte, bluewater):

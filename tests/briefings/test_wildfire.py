@@ -22,6 +22,7 @@ from briefings import wildfire as W
 from briefings.scope import Scope, select
 from queries.importing import import_file
 from queries.store import connect
+from tests.points import inside as _inside
 
 NOW = datetime(2024, 12, 1)
 START, END = date(2021, 1, 1), date(2024, 1, 1)
@@ -34,16 +35,6 @@ COLUMNS = ["incident_number", "call_datetime", "easting", "northing", "location"
            "property_type", "incident_category", "cause", "area_burnt_m2"]
 
 
-def _inside(geom, rng, n, avoid=()) -> np.ndarray:
-    x0, y0, x1, y1 = geom.bounds
-    out = []
-    while len(out) < n:
-        x, y = rng.uniform(x0, x1, 4 * n), rng.uniform(y0, y1, 4 * n)
-        ok = shapely.contains_xy(geom, x, y)
-        for a in avoid:
-            ok &= ~shapely.contains_xy(a, x, y)
-        out += list(zip(x[ok], y[ok]))
-    return np.array(out[:n])
 
 
 def _day_in(rng, first: date, last: date) -> datetime:

@@ -22,6 +22,7 @@ from briefings.explore import analyse
 from briefings.scope import Scope
 from queries.importing import import_file
 from queries.store import connect
+from tests.points import inside
 
 NOW = datetime(2024, 12, 1)
 FIRST, LAST = datetime(2023, 1, 2), datetime(2024, 3, 31, 20, 0)
@@ -31,17 +32,6 @@ SCOPE = Scope(EXTRACT, ("offence",), date(2023, 10, 2), date(2024, 4, 1))
 SHEET_METHODS = ("kde", "dbscan", "gistar", "change", "classify")
 
 
-def inside(geom, rng, n, avoid=()) -> np.ndarray:
-    """``n`` random points in ``geom`` and outside every polygon of ``avoid``."""
-    x0, y0, x1, y1 = geom.bounds
-    out = []
-    while len(out) < n:
-        x, y = rng.uniform(x0, x1, 4 * n + 8), rng.uniform(y0, y1, 4 * n + 8)
-        ok = shapely.contains_xy(geom, x, y)
-        for a in avoid:
-            ok &= ~shapely.contains_xy(a, x, y)
-        out += list(zip(x[ok], y[ok]))
-    return np.array(out[:n])
 
 
 def da_spot():
