@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import shapely
 
 import geodata
 from briefings.explore import analyse
