@@ -277,3 +277,13 @@ def build_overview(con, scope: Scope, *, alpha: float = ALPHA, top: int = TOP) -
     incidents = borough[in_area & now].reset_index(drop=True)
     return Overview(scope, period, last_year, unit, have_last_year, totals, trend, focus, changed, incidents,
                     tuple(notes))
+
+
+def period_density(ov: Overview):
+    """The period's kernel density over its incidents in the area (``hotspots.kde``), or None below 2."""
+    from hotspots.kde import hotspot_kde
+
+    frame = ov.incidents
+    if len(frame) < 2:
+        return None
+    return hotspot_kde(frame[["easting", "northing"]].to_numpy(float), boundary=geodata.area_geometry(ov.scope.area))

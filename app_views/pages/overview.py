@@ -16,7 +16,7 @@ import streamlit as st
 
 from app_views import common, mapview, reads
 from app_views.export_panel import export_panel
-from briefings.overview import Overview, build_overview, coverage, default_period
+from briefings.overview import Overview, build_overview, coverage, default_period, period_density
 from briefings.scope import LAYER_LABELS, Scope
 from exports.views import export_view
 from maps import layers as map_layers
@@ -188,21 +188,17 @@ def _changed(ov: Overview) -> None:
 
 
 @st.cache_resource(show_spinner="Drawing the density surface…", max_entries=8)
-def _kde(area: str, xy_key: int, _xy):
-    """The period's KDE; a resource (a large grid, not copied per rerun), keyed on the incidents' hash."""
-    import geodata
-    from hotspots.kde import hotspot_kde
-
-    return hotspot_kde(_xy, boundary=geodata.area_geometry(area))
+def _kde(path: str, scope: Scope):
+    """The period's KDE (``briefings.overview.period_density``); a resource, not copied per rerun."""
+    return period_density(_overview(path, scope))
 
 
-def _map(ov: Overview, kind: str):
+def _map(path: str, scope: Scope, ov: Overview, kind: str):
     """Draw the period's map; returns its density surface when it shows one (for the export)."""
     frame = ov.incidents
     legend, kde = "", None
     if kind == "density" and len(frame) >= 2:
-        xy = frame[["easting", "northing"]].to_numpy(float)
-        kde = _kde(ov.scope.area, hash(xy.tobytes()), xy)
+        kde = _kde(path, scope)  # the page's scope: the key _overview is cached on
         groups = [map_layers.density_layer(kde)]
         legend = map_layers.density_legend(kde)
         st.caption(kde.summary())
@@ -247,7 +243,7 @@ def render() -> None:
     st.subheader("Focus areas")
     _focus(ov)
     st.subheader("Map of the period")
-    kde = _map(ov, map_kind)
+    kde = _map(path, scope, ov, map_kind)
     last = ov.period.end - timedelta(days=1)
     export_panel("overview", path, inputs=(scope, map_kind), period=f"{ov.period.start:%Y-%m-%d}_to_{last:%Y-%m-%d}",
                  write=partial(export_view, "overview", ov=ov, map_kind=map_kind, kde=kde))
