@@ -14,7 +14,8 @@ import shapely
 from hotspots.dbscan import hotspot_dbscan
 from hotspots.kde import hotspot_kde
 from maps import layers
-from maps.incident_map import DEMO_SOURCE, LAYER_STYLES, MAX_POINTS, _js_json, base_map, full_map, incident_layer, incident_points
+from maps.geojson import js_json
+from maps.incident_map import LAYER_STYLES, base_map
 from tests.maps.test_points import million_on
 
 REPO = Path(__file__).resolve().parents[2]
@@ -92,22 +93,13 @@ def test_points_payload_stays_small(n, positions, limit):
     assert layers.payload_bytes(group) < limit
 
 
-def test_incident_map_still_works():
-    frame = pd.DataFrame({
-        "layer": ["offence", "asb"], "category": ["<img src=x onerror=alert(1)>", "ASB"], "subcategory": [None, None],
-        "occurred_at": pd.to_datetime(["2024-01-01 00:00", "2024-02-03 10:00"]), "date_precision": ["month", "minute"],
-        "latitude": [51.44, 51.45], "longitude": [0.21, 0.22], "location": ["</script>", "x"],
-        "location_method": ["snap-point", "coordinates"], "source": [DEMO_SOURCE, "police-uk"],
-    })
-    points = incident_points(frame)
-    assert points.shown == 2 and MAX_POINTS > 2 and "offence" in LAYER_STYLES
-    assert "&lt;img" in points.tooltip(0)
+def test_base_map_draws_the_boundary_and_scripts_escape_closing_tags():
     boundary = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {
         "type": "Polygon", "coordinates": [[[0.15, 51.38], [0.3, 51.38], [0.3, 51.48], [0.15, 51.48], [0.15, 51.38]]]}}]}
-    html = full_map(boundary, points=points).get_root().render()
-    assert "<img src" not in html and "&lt;/script&gt;" in html and '"\\u003cb>&lt;img src' in html
-    assert isinstance(incident_layer(points), folium.FeatureGroup) and isinstance(base_map(boundary), folium.Map)
-    assert _js_json(["</script>"]) == '["\\u003c/script>"]'
+    m = base_map(boundary)
+    assert isinstance(m, folium.Map) and "offence" in LAYER_STYLES
+    assert "hs-boundary" in m.get_root().render()
+    assert js_json(["</script>"]) == '["\\u003c/script>"]'
 
 
 def test_maps_does_not_import_streamlit():
