@@ -7,7 +7,6 @@ from pathlib import Path
 
 import folium
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
 
