@@ -13,6 +13,7 @@ from html import escape
 import folium
 import numpy as np
 from branca.element import MacroElement
+from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from maps.geojson import geojson_dict as _geojson
@@ -162,6 +163,9 @@ def base_map(borough, lsoas=None, focus_areas=None, *, height: str | int = "100%
         ).add_to(m)
 
     _Legend().add_to(m)
+    # The marker cluster plugin's JS and CSS are linked only from what the first map holds:
+    # an empty cluster group here lets a page add clustered points on a later rerun.
+    MarkerCluster(control=False, name="plugins").add_to(m)
     bounds = _bounds(borough)
     if bounds is not None:
         m.fit_bounds(bounds, padding=(10, 10))

@@ -1,4 +1,4 @@
-"""Fixtures for browser tests: a real store, the Streamlit app on a free port, headless Chromium.
+"""Fixtures for browser tests: a real store, the Streamlit app on a free port, pages of the session's Chromium (tests/conftest.py).
 
 Chromium is Debian's (``apt-get install chromium``), driven by Playwright through
 ``executable_path``: ``playwright install`` cannot download browsers here. Set
@@ -7,7 +7,6 @@ Chromium is Debian's (``apt-get install chromium``), driven by Playwright throug
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,27 +17,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
-
 STARTUP_TIMEOUT_S = 90
-
-
-def _chromium() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
 
 
 @pytest.fixture(scope="session")
@@ -133,21 +116,6 @@ def streamlit_app(browser_store, artifacts_dir):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=15)
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Headless Debian Chromium through Playwright."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    executable = _chromium()
-    if executable is None:
-        pytest.fail("Chromium not found: apt-get install -y chromium chromium-driver (or set CHROMIUM)")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

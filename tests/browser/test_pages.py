@@ -48,7 +48,9 @@ def _open_first_tooltip(app) -> None:
     """Zoom to the first incident marker (out of its cluster) and open its tooltip, as a hover would."""
     app.map_eval(
         """(w) => new Promise((resolve) => {
-            const group = Object.values(w.map._layers).find(l => typeof l.zoomToShowLayer === "function");
+            // The base map holds an empty cluster group (it links the plugin): take the one with markers.
+            const group = Object.values(w.map._layers).find(
+                l => typeof l.zoomToShowLayer === "function" && l.getLayers().length > 0);
             const marker = group.getLayers()[0];
             group.zoomToShowLayer(marker, () => { marker.openTooltip(); resolve(true); });
         })"""

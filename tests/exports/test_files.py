@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
-from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -25,9 +23,7 @@ from exports.sheet import SheetInfo
 from exports.static_map import map_sheet
 from maps import layers
 from maps.incident_map import base_map
-from tests.browser.conftest import CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
 
 
 def _info() -> SheetInfo:
@@ -189,39 +185,33 @@ def test_html_refuses_assets_with_no_local_copy(analyses):
 
 
 @pytest.mark.browser
-def test_html_draws_offline_in_chromium(analyses, tmp_path):
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
+def test_html_draws_offline_in_chromium(analyses, tmp_path, chromium):
     path = files.to_html(_map(analyses), tmp_path / "offline.html", info=_info())
     console, errors, network = [], [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-                                    args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.on("console", lambda m: console.append(m))
-            page.on("pageerror", lambda e: errors.append(str(e)))
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: console.append(m))
+        page.on("pageerror", lambda e: errors.append(str(e)))
 
-            def block(route):
-                network.append(route.request.url)
-                route.abort()
+        def block(route):
+            network.append(route.request.url)
+            route.abort()
 
-            page.route(re.compile(r"^https?://"), block)
-            page.goto(path.as_uri())
-            page.wait_for_selector(".leaflet-container", timeout=15000)
-            page.wait_for_selector("path.hs-boundary", state="attached", timeout=15000)
-            page.wait_for_timeout(800)
-            assert page.locator("path.hs-boundary").count() == 1
-            assert page.locator(".leaflet-image-layer").count() == 1  # the density image
-            assert page.locator(".marker-cluster, .leaflet-marker-icon").count() > 0
-            assert page.locator("#hs-export-panel").inner_text().startswith("Files test sheet")
-            # The map has room: it sits beside the panel, not under it.
-            box = page.locator(".leaflet-container").bounding_box()
-            assert box["x"] >= 300 and box["width"] > 800 and box["height"] > 800
-        finally:
-            browser.close()
+        page.route(re.compile(r"^https?://"), block)
+        page.goto(path.as_uri())
+        page.wait_for_selector(".leaflet-container", timeout=15000)
+        page.wait_for_selector("path.hs-boundary", state="attached", timeout=15000)
+        page.wait_for_timeout(800)
+        assert page.locator("path.hs-boundary").count() == 1
+        assert page.locator(".leaflet-image-layer").count() == 1  # the density image
+        assert page.locator(".marker-cluster, .leaflet-marker-icon").count() > 0
+        assert page.locator("#hs-export-panel").inner_text().startswith("Files test sheet")
+        # The map has room: it sits beside the panel, not under it.
+        box = page.locator(".leaflet-container").bounding_box()
+        assert box["x"] >= 300 and box["width"] > 800 and box["height"] > 800
+    finally:
+        context.close()
     assert errors == []
     # Only basemap tiles may go to the network (and fail); nothing else may be fetched.
     assert network and all(u.startswith("https://tile.openstreetmap.org/") for u in network)

@@ -11,7 +11,6 @@ from hotspots.gistar import hotspot_gistar
 from hotspots.kde import hotspot_kde
 from maps import assets, layers
 from maps.incident_map import base_map
-from tests.browser.conftest import CHROMIUM_ARGS, _chromium
 from tests.maps.test_points import million_on
 
 pytestmark = pytest.mark.browser
@@ -36,16 +35,10 @@ def local_assets():
 
 
 @pytest.fixture
-def page():
-    executable = _chromium()
-    if executable is None:
-        pytest.skip("Chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser.new_page(viewport={"width": 1200, "height": 900})
-        browser.close()
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1200, "height": 900})
+    yield context.new_page()
+    context.close()
 
 
 def test_every_layer_draws_in_chromium(local_assets, page, tmp_path):
