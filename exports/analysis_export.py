@@ -186,7 +186,9 @@ def folium_map(prepared: Prepared):
     from maps.incident_map import base_map
 
     a, r = prepared.analysis, prepared.result
-    m = base_map(geodata.borough("EPSG:4326"), geodata.lsoas("EPSG:4326"), geodata.focus_areas("EPSG:4326"))
+    # A static file: the cluster plugin is linked only if the points layer itself needs it.
+    m = base_map(geodata.borough("EPSG:4326"), geodata.lsoas("EPSG:4326"), geodata.focus_areas("EPSG:4326"),
+                 cluster_plugin=False)
     legend = ""
     builders = {
         "kde": (layers.density_layer, legends.density_legend),

@@ -111,12 +111,15 @@ class _Legend(MacroElement):
         self.html = "<br>".join(items)
 
 
-def base_map(borough, lsoas=None, focus_areas=None, *, height: str | int = "100%") -> folium.Map:
+def base_map(borough, lsoas=None, focus_areas=None, *, height: str | int = "100%",
+             cluster_plugin: bool = True) -> folium.Map:
     """The map without incidents: OpenStreetMap tiles, borough, LSOAs, focus areas.
 
     ``borough``, ``lsoas`` and ``focus_areas`` are GeoDataFrames in EPSG:4326 (or
     anything with ``__geo_interface__``). LSOAs start hidden; every overlay but the
     borough can be switched in the layer control.
+    With ``cluster_plugin`` (the app's default) the marker cluster plugin is linked from the
+    start, so points can be added on a later rerun; static exports leave it out.
     """
     m = folium.Map(
         location=DARTFORD_CENTRE,
@@ -163,9 +166,10 @@ def base_map(borough, lsoas=None, focus_areas=None, *, height: str | int = "100%
         ).add_to(m)
 
     _Legend().add_to(m)
-    # The marker cluster plugin's JS and CSS are linked only from what the first map holds:
-    # an empty cluster group here lets a page add clustered points on a later rerun.
-    MarkerCluster(control=False, name="plugins").add_to(m)
+    if cluster_plugin:
+        # The marker cluster plugin's JS and CSS are linked only from what the first map holds:
+        # an empty cluster group here lets a page add clustered points on a later rerun.
+        MarkerCluster(control=False, name="plugins").add_to(m)
     bounds = _bounds(borough)
     if bounds is not None:
         m.fit_bounds(bounds, padding=(10, 10))
