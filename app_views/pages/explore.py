@@ -63,25 +63,22 @@ def _options(method: str) -> Options:
     return Options(**kw)
 
 
+#: Each method's map layer and legend (maps.layers); "points" has none of its own.
+_LAYERS = {
+    "kde": (L.density_layer, L.density_legend),
+    "dbscan": (L.cluster_layer, L.cluster_legend),
+    "gistar": (L.gistar_layer, L.gistar_legend),
+    "change": (L.change_layer, L.change_legend),
+    "classify": (L.classify_layer, L.classify_legend),
+}
+
+
 def _layers(a: Analysis) -> tuple[list, str]:
     """Folium groups for the map and the legend's HTML."""
-    groups, legend = [], ""
-    if a.method == "kde":
-        groups.append(L.density_layer(a.result))
-        legend = L.density_legend(a.result)
-    elif a.method == "dbscan":
-        groups.append(L.cluster_layer(a.result))
-        legend = L.cluster_legend(a.result)
-    elif a.method == "gistar":
-        groups.append(L.gistar_layer(a.result))
-        legend = L.gistar_legend(a.result)
-    elif a.method == "change":
-        groups.append(L.change_layer(a.result))
-        legend = L.change_legend(a.result)
-    elif a.method == "classify":
-        groups.append(L.classify_layer(a.result))
-        legend = L.classify_legend(a.result)
-    return groups, legend
+    if a.method not in _LAYERS:
+        return [], ""
+    layer, legend = _LAYERS[a.method]
+    return [layer(a.result)], legend(a.result)
 
 
 def _points(path: str, scope: Scope):
