@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", help="source name stored with each row (default: the kind's)")
     p.add_argument("--mapping", type=Path, help="TOML mapping file (generic only)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                   help="if another process holds the store, wait up to this long for it (default: do not wait)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("info", help="what the store holds")
@@ -54,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     from cli.pack import add_parsers as add_pack
 
     add_pack(sub, db_option)
+    from cli.users import add_parsers as add_users
+
+    add_users(sub, db_option)
+    from cli.backup import add_parsers as add_backup
+
+    add_backup(sub, db_option)
     return parser
 
 
@@ -69,13 +77,14 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_import(args) -> int:
     from tqdm import tqdm
 
+    from cli.users import cli_actor
     from queries.importing import ImportFailed, import_file
     from queries.store import connect
 
     if args.kind == "generic" and args.mapping is None:
         print("error: import generic needs --mapping FILE", file=sys.stderr)
         return 2
-    con = connect(args.db)
+    con = connect(args.db, wait=args.wait)
     failed = 0
     for path in args.files:
         bar = tqdm(total=100, desc=path.name, unit="%", disable=args.quiet or None, leave=False,
@@ -87,7 +96,7 @@ def cmd_import(args) -> int:
 
         try:
             report = import_file(con, args.kind, path, source=args.source, within=args.within,
-                                 mapping=args.mapping, progress=progress)
+                                 mapping=args.mapping, progress=progress, actor=cli_actor())
         except ImportFailed as exc:
             bar.close()
             print(f"error: {exc} (nothing was imported from this file)", file=sys.stderr)

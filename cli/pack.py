@@ -46,7 +46,11 @@ def cmd_pack(args) -> int:
         return _error("pack wildfire takes --season (such as 'summer 2025'), not --week")
     if args.kind != "wildfire" and args.season:
         return _error(f"pack {args.kind} takes --week (such as 2024-W10), not --season")
-    con = connect(args.db, read_only=True)  # a missing store is a StoreError: main prints it and exits 2
+    from cli.users import cli_actor
+    from queries import audit
+
+    # Writable, for the audit entry; a missing store is a StoreError: main prints it and exits 2.
+    con = connect(args.db, create=False)
     try:
         path, pages, seconds = timed_pack(
             args.kind, con, args.out, week=args.week, season=args.season, profile=args.profile, source=args.source,
@@ -55,6 +59,10 @@ def cmd_pack(args) -> int:
         return _error(str(exc))
     except OSError as exc:  # the PDF could not be written: a folder or disk problem the user can fix
         return _error(f"could not write {args.out}: {exc.strerror or exc}")
+    else:
+        audit.record(con, cli_actor(), "export", detail={
+            "what": f"{args.kind} pack", "format": "pdf", "profile": args.profile, "week": args.week,
+            "season": args.season, "area": args.area, "source": args.source, "file": str(path)})
     finally:
         con.close()
     print(f"wrote {path}: {pages} pages, profile {args.profile}, {seconds:.1f} s")

@@ -141,6 +141,10 @@ def build_demo(path: Path, echo: Callable[[str], None] = print, *, keep_generate
                        expect_clean=True)
 
         compact_seconds = compact(con)
+        # Marks this store as the demo: only here may `user demo` create a default account.
+        from queries import settings
+
+        settings.put(con, settings.DEMO_KEY, "true")
         rows: dict[str, dict[str, int]] = {}
         for source, layer, n in con.execute(
             "SELECT source, layer, count(*) FROM incidents GROUP BY ALL ORDER BY source, layer"

@@ -77,6 +77,44 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        2,
+        "users, audit log, store settings, deleted imports",
+        """
+        -- Facts about the store itself, e.g. ('demo', 'true') on the demo store only.
+        CREATE TABLE store_settings (
+            key   VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL
+        );
+
+        -- Who may sign in. Local users have an argon2id hash; single sign-on (OIDC)
+        -- users have none: their name is the e-mail address the provider vouches for.
+        CREATE TABLE users (
+            name          VARCHAR PRIMARY KEY,
+            role          VARCHAR NOT NULL,    -- viewer | analyst | admin
+            password_hash VARCHAR,
+            layers        VARCHAR[],           -- the layers this user may see; NULL for every layer
+            partner       VARCHAR,             -- the user's organisation, for the record
+            created_at    TIMESTAMP NOT NULL,
+            created_by    VARCHAR NOT NULL
+        );
+
+        -- Append-only: who did what, when, with which filters and profile.
+        CREATE SEQUENCE audit_id_seq START 1;
+        CREATE TABLE audit (
+            audit_id BIGINT NOT NULL DEFAULT nextval('audit_id_seq'),
+            logged_at TIMESTAMP NOT NULL,
+            actor    VARCHAR NOT NULL,
+            role     VARCHAR,
+            action   VARCHAR NOT NULL,         -- sign-in | sign-in refused | sign-out | import | delete | export | user ...
+            outcome  VARCHAR NOT NULL,         -- ok | refused | failed
+            detail   VARCHAR                   -- JSON: filters, profile, format, counts
+        );
+
+        ALTER TABLE imports ADD COLUMN deleted_at TIMESTAMP;
+        ALTER TABLE imports ADD COLUMN deleted_by VARCHAR;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

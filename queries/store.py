@@ -1,6 +1,7 @@
 """Opening the incident store: one DuckDB file, migrated to the current schema."""
 
 import os
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -23,20 +24,30 @@ def default_db_path() -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
-def connect(db_path: str | Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the store at ``db_path`` (created and migrated if writable).
+def connect(
+    db_path: str | Path | None = None, *, read_only: bool = False, wait: float = 0.0, create: bool = True
+) -> duckdb.DuckDBPyConnection:
+    """Open the store at ``db_path`` (created if ``create``, and migrated, if writable).
 
-    A read-only connection requires an existing store at the current schema.
+    A read-only connection requires an existing store at the current schema. When
+    another process holds the store, retry for up to ``wait`` seconds before raising
+    ``StoreError`` (DuckDB allows one writing process at a time).
     """
     path = Path(db_path) if db_path is not None else default_db_path()
-    if read_only and not path.exists():
+    if (read_only or not create) and not path.exists():
         raise StoreError(f"{path}: no store here; build one with `python -m hotspots demo --db {path}`")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.Error as exc:
-        raise StoreError(_open_error(path, exc, read_only)) from exc
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.Error as exc:
+            if _is_busy(exc) and time.monotonic() < deadline:
+                time.sleep(0.5)
+                continue
+            raise StoreError(_open_error(path, exc, read_only)) from exc
     load_spatial(con)
     if read_only:
         version = schema_version(con)
@@ -51,15 +62,22 @@ def connect(db_path: str | Path | None = None, *, read_only: bool = False) -> du
     return con
 
 
+def _is_busy(exc: Exception) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "different configuration" in text
+
+
 def _open_error(path: Path, exc: Exception, read_only: bool) -> str:
     """What a failure to open means and what to do, in words."""
     text = str(exc)
-    if "Could not set lock" in text or "different configuration" in text:
-        # DuckDB allows one writer, and one process cannot hold a file read-only and read-write at once.
+    if _is_busy(exc):
+        # DuckDB lets one process write a file, and one process cannot hold it both read-only and
+        # read-write; the dashboard keeps the store open for as long as it runs.
         doing = "reading" if read_only else "writing"
-        return (f"{path}: the store is busy: another connection holds it, so it cannot be opened for {doing} "
-                "now (an import in progress, or the dashboard while importing from the command line). "
-                "Wait for the import to finish and try again, or import from the dashboard's Data page.")
+        return (f"{path}: the store is busy: another process holds it (the dashboard, which keeps it open while "
+                f"it runs, or another import), so it cannot be opened for {doing} now. While the dashboard "
+                "runs, import on its Data page and manage users and deletions on its Admin page; or stop the "
+                "dashboard, run this again, and restart it. Behind another import, add --wait SECONDS.")
     if isinstance(exc, duckdb.IOException):
         return f"{path}: cannot open the store: {text}"
     return f"{path}: not a readable DuckDB store: {text}"
@@ -108,8 +126,6 @@ def compact(con: duckdb.DuckDBPyConnection) -> float:
     Each import is stored sorted already; this merges the sorted runs of many imports.
     Returns the seconds taken.
     """
-    import time
-
     started = time.perf_counter()
     con.execute("BEGIN TRANSACTION")
     try:

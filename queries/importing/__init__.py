@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from queries import audit
 from queries.importing.errors import ImportFailed, ImportReport
 from queries.importing.kind import Kind
 from queries.importing.pipeline import Progress, run_import
@@ -33,6 +34,8 @@ def import_file(
     mapping: str | Path | None = None,
     progress: Progress | None = None,
     now: datetime | None = None,
+    actor: str | None = None,
+    role: str | None = None,
 ) -> ImportReport:
     """Import one file into the store at ``con``.
 
@@ -47,6 +50,9 @@ def import_file(
     mapping : the TOML mapping file, for ``generic`` only.
     progress : called as ``progress(fraction, message)``.
     now : the reference time for "in the future" checks (default: now).
+    actor, role : who imports, for the audit log. With an ``actor``, the import is
+        audited in its own transaction; a file that cannot be imported is audited
+        as failed (after the rollback).
 
     Returns
     -------
@@ -58,6 +64,17 @@ def import_file(
         The file cannot be imported at all; the store is unchanged.
     """
     path = Path(path)
+    try:
+        return _import(con, kind, path, source=source, within=within, mapping=mapping, progress=progress,
+                       now=now, actor=actor, role=role)
+    except ImportFailed as exc:
+        if actor is not None:
+            audit.record(con, actor, "import", role=role, outcome="failed",
+                         detail={"file": path.name, "kind": kind, "source": source, "why": str(exc)})
+        raise
+
+
+def _import(con, kind: str, path: Path, *, source, within, mapping, progress, now, actor, role) -> ImportReport:
     if kind == "generic":
         from queries.importing import generic
 
@@ -65,7 +82,8 @@ def import_file(
             raise ImportFailed(path, "the generic importer needs a mapping file (--mapping FILE)")
         spec, src = generic.prepare(path, Path(mapping))
         return run_import(con, spec, path, source=source or spec.default_source, within=within,
-                          progress=progress, now=now, src=src)
+                          progress=progress, now=now, src=src, actor=actor, role=role)
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {sorted([*KINDS, 'generic'])}, not {kind!r}")
-    return run_import(con, KINDS[kind], path, source=source, within=within, progress=progress, now=now)
+    return run_import(con, KINDS[kind], path, source=source, within=within, progress=progress, now=now,
+                      actor=actor, role=role)

@@ -13,6 +13,7 @@ from typing import Callable
 
 import duckdb
 
+from queries import audit
 from queries.importing.columns import resolve
 from queries.importing.errors import ImportFailed, ImportReport
 from queries.importing.kind import CANDIDATE_COLUMNS, CANDIDATE_TYPES, POSITION_COLUMNS, Kind
@@ -37,6 +38,8 @@ def run_import(
     progress: Progress | None = None,
     now: datetime | None = None,
     src: SourceText | None = None,
+    actor: str | None = None,
+    role: str | None = None,
 ) -> ImportReport:
     """Import ``path`` as ``kind``; see ``queries.importing.import_file``."""
     if within not in AREAS:
@@ -85,6 +88,8 @@ def run_import(
              report.read, report.accepted, report.rejected, report.duplicate, report.outside,
              report.no_location, " ".join(report.notes) or None],
         )
+        if actor is not None:  # in the import's transaction: recorded exactly when the rows are stored
+            audit.record(con, actor, "import", role=role, detail=_audit_detail(report))
         con.execute("COMMIT")
     except BaseException:
         if in_transaction:
@@ -100,6 +105,12 @@ def run_import(
             con.execute(f"DROP TABLE IF EXISTS {t}")
     step(1.0, "done")
     return report
+
+
+def _audit_detail(report: ImportReport) -> dict:
+    return {"import": report.import_id, "file": report.file, "kind": report.kind, "source": report.source,
+            "within": report.within, "read": report.read, "accepted": report.accepted,
+            "rejected": report.rejected, "duplicate": report.duplicate, "outside": report.outside}
 
 
 def _candidates(con, kind: Kind, cols: dict[str, str], src: SourceText, now: datetime) -> None:
