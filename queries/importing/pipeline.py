@@ -83,7 +83,10 @@ def run_import(
             report.notes.append("The file has a header but no data rows.")
         report.seconds = time.perf_counter() - started
         con.execute(
-            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            # Columns named: later schema versions add columns (deleted_at, deleted_by) this leaves NULL.
+            "INSERT INTO imports (import_id, file_name, sha256, kind, source, within_area, started_at, finished_at, "
+            "rows_read, rows_accepted, rows_rejected, rows_duplicate, rows_outside, rows_no_location, notes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [import_id, path.name, src.sha256, kind.name, source, within, started_at, datetime.now(),
              report.read, report.accepted, report.rejected, report.duplicate, report.outside,
              report.no_location, " ".join(report.notes) or None],
