@@ -10,6 +10,7 @@ it left out and why.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -23,6 +24,8 @@ from queries import incidents as q
 
 #: Incidents this far outside the area are read too, for surfaces near its edge.
 MARGIN_M = 3000.0
+#: No area name or LSOA code is longer: a longer one is refused without echoing it whole.
+MAX_AREA_CHARS = 64
 
 #: Area keys with their labels; LSOA codes are accepted as well.
 AREA_LABELS = {
@@ -62,10 +65,32 @@ class Scope:
     hours: tuple[int, int] | None = None  # (20, 4) = 20:00 to 03:59
 
     def __post_init__(self):
-        if self.end <= self.start:
-            raise ValueError(f"the period is empty: {self.start} to {self.end} (end exclusive)")
-        if self.days is not None and not self.days:
-            raise ValueError("no day of the week chosen")
+        # Every field is checked here, so a bad value is named where the scope is made
+        # (a URL, a form) rather than failing later in SQL, a caption or the time window.
+        q.check_text("source", self.source)
+        object.__setattr__(self, "layers", q.check_names("layers", self.layers, optional=False))
+        object.__setattr__(self, "categories", q.check_names("categories", self.categories))
+        q.check_when("start", self.start, optional=False)
+        q.check_when("end", self.end, optional=False)
+        if pd.Timestamp(self.end) <= pd.Timestamp(self.start):
+            raise q.FilterError(f"the period is empty: {self.start} to {self.end} (end exclusive)")
+        q.check_text("area", self.area)
+        if len(self.area) > MAX_AREA_CHARS:
+            raise q.FilterError(f"unknown area (a name of {len(self.area):,} characters, starting {self.area[:20]!r})")
+        if self.days is not None:
+            days = q.check_items("days", self.days, lambda d: q.check_whole("each day", d, optional=False),
+                                  optional=False)
+            if not days:
+                raise q.FilterError("no day of the week chosen")
+            if any(not 0 <= d <= 6 for d in days):
+                raise q.FilterError(f"days are numbers from 0 (Monday) to 6 (Sunday), not {q.shown(days)}")
+            object.__setattr__(self, "days", days)
+        if self.hours is not None:
+            hours = q.check_items("hours", self.hours, lambda h: q.check_whole("each hour", h, optional=False),
+                                   optional=False)
+            if len(hours) != 2 or not (0 <= hours[0] <= 23 and 0 <= hours[1] <= 24):
+                raise q.FilterError(f"hours are (start, end) with start 0 to 23 and end 0 to 24, not {q.shown(hours)}")
+            object.__setattr__(self, "hours", hours)
 
     @property
     def timed(self) -> bool:
@@ -175,6 +200,8 @@ def select(con, scope: Scope, columns: tuple[str, ...] = q.MAP_COLUMNS, *, margi
     the reason (from ``filter_times``); mixed rows keep the precise ones and
     count the rest in ``left_out``.
     """
+    if isinstance(margin, bool) or not isinstance(margin, numbers.Real) or not 0 <= margin < float("inf"):
+        raise q.FilterError(f"margin must be a number of metres, at least 0, not {q.shown(margin)}")
     area = geodata.area_geometry(scope.area)
     f = incident_filter(scope, area, margin=margin)
     cols = tuple(dict.fromkeys((*columns, "occurred_at", "date_precision", "easting", "northing")))

@@ -7,6 +7,8 @@ not ``LIKE``, so ``%`` and ``_`` typed by a user are matched literally.
 import duckdb
 import pandas as pd
 
+from queries.incidents import check_text, check_whole
+
 IMPORT_COLUMNS = (
     "import_id", "file_name", "kind", "source", "within_area", "started_at", "finished_at", "rows_read",
     "rows_accepted", "rows_rejected", "rows_duplicate", "rows_outside", "rows_no_location", "sha256", "notes",
@@ -16,6 +18,7 @@ REJECTED_COLUMNS = ("import_id", "file_name", "line", "reason", "raw")
 
 def import_log(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> pd.DataFrame:
     """Every import, newest first (``limit`` rows when given)."""
+    limit = check_whole("limit", limit, minimum=0)
     return con.execute(
         f"SELECT {', '.join(IMPORT_COLUMNS)} FROM imports ORDER BY import_id DESC LIMIT ?",
         [limit],
@@ -23,9 +26,11 @@ def import_log(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> pd.D
 
 
 def _rejected_where(import_id: int | None, search: str | None) -> tuple[str, list]:
+    import_id = check_whole("import_id", import_id)
+    check_text("search", search, optional=True)
     text = search.strip().lower() if search and search.strip() else None
     where = (
-        "(?::INTEGER IS NULL OR r.import_id = ?) AND (?::VARCHAR IS NULL OR contains(lower(r.reason), ?) "
+        "(?::BIGINT IS NULL OR r.import_id = ?) AND (?::VARCHAR IS NULL OR contains(lower(r.reason), ?) "
         "OR contains(lower(coalesce(r.raw, '')), ?) OR contains(lower(i.file_name), ?))"
     )
     return where, [import_id, import_id, text, text, text, text]
@@ -44,8 +49,8 @@ def rejected_rows(
     ``search`` matches (case-insensitive, literally) the reason, the raw line or the
     file name; ``limit`` and ``offset`` page through the matches.
     """
-    if limit < 0 or offset < 0:
-        raise ValueError("limit and offset must be at least 0")
+    limit = check_whole("limit", limit, optional=False, minimum=0)
+    offset = check_whole("offset", offset, optional=False, minimum=0)
     where, params = _rejected_where(import_id, search)
     return con.execute(
         f"""
