@@ -1,15 +1,18 @@
 """Dartford Community Safety Partnership: the hotspot dashboard.
 
-Run with ``streamlit run app.py`` (``scripts/start.sh`` sets everything up). Reads
-the store at ``$HOTSPOTS_DB`` or ``data/hotspots.duckdb``. Leaflet and its plugins
-are served from ``static/vendor/`` so the map works without internet; only the
-basemap tiles need it. Each page is a module in ``app_views/pages``.
+Run with ``streamlit run app.py`` (``scripts/start.sh`` sets everything up). Opens
+the store at ``$HOTSPOTS_DB`` or ``data/hotspots.duckdb`` and asks everyone to sign
+in first (``app_views.auth``); the menu then depends on the user's role and layers.
+Leaflet and its plugins are served from ``static/vendor/`` so the map works without
+internet; only the basemap tiles need it. Each page is a module in ``app_views/pages``.
 """
 
 import streamlit as st
 
-from app_views.pages import about, data, explore, fly_tipping, overview, violence, wildfire
+from app_views import auth
+from app_views.pages import about, admin, data, explore, fly_tipping, overview, violence, wildfire
 from maps.assets import STREAMLIT_STATIC_URL, use_local_assets
+from queries.store import default_db_path
 
 st.set_page_config(page_title="Dartford hotspots", page_icon="🗺️", layout="wide")
 
@@ -17,22 +20,35 @@ st.set_page_config(page_title="Dartford hotspots", page_icon="🗺️", layout="
 _base = "/" + (st.get_option("server.baseUrlPath") or "").strip("/")
 use_local_assets(_base.rstrip("/") + STREAMLIT_STATIC_URL, check=False)
 
-pages = {
-    "Tasking": [
-        st.Page(overview.render, title="Overview", icon=":material/dashboard:", url_path="home", default=True),
-        st.Page(violence.render, title="Weekly violence", icon=":material/local_police:", url_path="violence"),
-        st.Page(wildfire.render, title="Wildfire prevention", icon=":material/local_fire_department:", url_path="wildfire"),
-        st.Page(fly_tipping.render, title="Fly-tipping patrols", icon=":material/delete:", url_path="fly-tipping"),
-    ],
-    "Analysis": [
-        st.Page(explore.render, title="Explore", icon=":material/map:", url_path="explore"),
-    ],
-    "Store": [
-        st.Page(data.render, title="Data", icon=":material/database:", url_path="data"),
-        st.Page(about.render, title="About", icon=":material/info:", url_path="about"),
-    ],
-}
+path = str(default_db_path())
+user = auth.require_user(path)  # the sign-in screen until someone signs in; nothing below runs before
+auth.sidebar_badge(path, user)
+
+# Pages by role and layer scope: a page a user may not use is not in their menu, and its URL
+# falls back to the default page. Each page checks again (common.require).
+tasking = [st.Page(overview.render, title="Overview", icon=":material/dashboard:", url_path="home", default=True)]
+if user.may_see("offence"):
+    tasking.append(st.Page(violence.render, title="Weekly violence", icon=":material/local_police:",
+                           url_path="violence"))
+if user.may_see("fire"):
+    tasking.append(st.Page(wildfire.render, title="Wildfire prevention", icon=":material/local_fire_department:",
+                           url_path="wildfire"))
+if user.may_see("fly-tipping"):
+    tasking.append(st.Page(fly_tipping.render, title="Fly-tipping patrols", icon=":material/delete:",
+                           url_path="fly-tipping"))
 # The default page is served at "/" only (its own path is reserved but not served): a hidden
 # twin serves /overview, so links to it work too.
-pages["Tasking"].append(st.Page(overview.render, title="Overview", url_path="overview", visibility="hidden"))
+tasking.append(st.Page(overview.render, title="Overview", url_path="overview", visibility="hidden"))
+store_pages = []
+if user.is_analyst:
+    store_pages.append(st.Page(data.render, title="Data", icon=":material/database:", url_path="data"))
+if user.is_admin:
+    store_pages.append(st.Page(admin.render, title="Admin", icon=":material/admin_panel_settings:",
+                               url_path="admin"))
+store_pages.append(st.Page(about.render, title="About", icon=":material/info:", url_path="about"))
+pages = {
+    "Tasking": tasking,
+    "Analysis": [st.Page(explore.render, title="Explore", icon=":material/map:", url_path="explore")],
+    "Store": store_pages,
+}
 st.navigation(pages).run()

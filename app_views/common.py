@@ -13,11 +13,12 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from app_views import reads
+from app_views import auth, reads
 from briefings.scope import AREA_LABELS, LAYER_LABELS, NTE_DAYS, NTE_HOURS, Scope
 from hotspots.periods import DAY_NAMES
 from maps.incident_map import DEMO_SOURCE
 from queries.store import StoreError, default_db_path
+from queries.users import User
 
 ATTRIBUTION = (
     "Crime and ASB: police.uk, Open Government Licence v3.0. Boundaries: Office for National "
@@ -25,8 +26,9 @@ ATTRIBUTION = (
 )
 
 
-def store_path() -> str:
-    """The store's path, or stop the page with what to do when it cannot be opened or is empty."""
+def store_path(*, need_rows: bool = True) -> str:
+    """The store's path, or stop the page with what to do when it cannot be opened (or, with
+    ``need_rows``, is empty)."""
     path = str(default_db_path())
     try:
         reads.store(path)
@@ -37,13 +39,42 @@ def store_path() -> str:
             "`python -m hotspots demo` builds the demo database there. Then reload this page."
         )
         st.stop()
-    if reads.source_table(path).empty:
+    if need_rows and reads.source_table(path).empty:
         st.warning(
             f"The store at `{path}` holds no incidents yet. Import some on the **Data** page, with "
             "`python -m hotspots import`, or build the demo database with `python -m hotspots demo`."
         )
         st.stop()
     return path
+
+
+def user() -> User:
+    """The signed-in user (``app.py`` signs everyone in before any page runs)."""
+    who = auth.current_user()
+    if who is None:
+        st.warning("Your session has ended: reload the page to sign in again.")
+        st.stop()
+    return who
+
+
+def require(*, layer: str | None = None, analyst: bool = False, admin: bool = False) -> User:
+    """The user, or stop the page when their role or layers do not give access to it.
+
+    The menu leaves such pages out already; this holds for any other way in.
+    """
+    who = user()
+    if (layer is not None and not who.may_see(layer)) or (analyst and not who.is_analyst) or \
+            (admin and not who.is_admin):
+        st.error("Your account does not give access to this page. Ask your partnership's admin if it should.",
+                 icon=":material/block:")
+        st.stop()
+    return who
+
+
+def visible_layers(path: str, source: str) -> list[str]:
+    """The layers of ``source`` the user may see, most frequent first."""
+    who = user()
+    return [x for x in reads.layer_options(path, source) if who.may_see(x)]
 
 
 def layer_label(layer: str) -> str:
@@ -63,8 +94,17 @@ def area_format(code: str) -> str:
 
 
 def choose_source(path: str, prefix: str, layer: str | None = None) -> str:
-    """The source selectbox; default the one with most exact times (for ``layer``)."""
-    table = reads.source_table(path, layer)
+    """The source selectbox; default the one with most exact times (for ``layer``).
+
+    A user limited to some layers sees only the sources holding them, counted on them.
+    """
+    who = user()
+    if layer is None and who.layers is not None:
+        table = (pd.concat([reads.source_table(path, x) for x in who.layers])
+                 .groupby("source", as_index=False)[["rows", "rows_with_time"]].sum()
+                 .sort_values(["rows_with_time", "rows", "source"], ascending=[False, False, True]))
+    else:
+        table = reads.source_table(path, layer)
     names = list(table["source"])
     if not names:
         st.warning(f"No {layer_label(layer) if layer else ''} incidents in the store yet.")
@@ -178,7 +218,7 @@ def sidebar_scope(path: str, prefix: str, *, layers: tuple[str, ...] | None = No
     with st.sidebar:
         st.header("Filters")
         source = choose_source(path, prefix, layers[0] if layers and len(layers) == 1 else None)
-        present = reads.layer_options(path, source)
+        present = visible_layers(path, source)
         if layers is None:
             chosen = st.multiselect(
                 "Layers", present, default=present[:1], format_func=layer_label,

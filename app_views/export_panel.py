@@ -8,6 +8,9 @@ for as long as those stay the same, so they are still offered after other widget
 rerun the page. Changing the profile or the view's filters withdraws them: a file
 never outlives the choices it was made under.
 
+Every file made is audited (who, the view, its filters, the format and profile).
+Viewers export under the partner profile only.
+
 A page passes what it shows as ``write(fmt, path, profile, *, con, dpi, tiles) -> Path``:
 ``functools.partial(exports.analysis_export.export_analysis, analysis)`` on Explore,
 ``partial(exports.views.export_view, "violence", b=briefing)`` on a tasking view. All
@@ -25,7 +28,7 @@ from typing import Callable
 
 import streamlit as st
 
-from app_views import reads
+from app_views import common, reads
 from exports import disclosure as D
 from exports.view_export import FORMATS, MIMES, file_name
 
@@ -105,9 +108,17 @@ def _held(view: str, signature: str) -> dict[str, ExportFile]:
 
 
 def _prepare(files: dict, slot: str, label: str, **make) -> None:
+    who = common.user()
+    detail = {"view": make["view"], "format": make["fmt"], "profile": make["profile"], "file": make["name"],
+              "filters": make["inputs"]}
+    if make["profile"] not in who.export_profiles:  # the radio offers no other; this holds for any way in
+        reads.record(make["path"], who.name, "export", role=who.role, outcome="refused", detail=detail)
+        st.error(f"Your role ({who.role}) exports under the partner profile only.", icon=":material/block:")
+        return
     with st.spinner(f"Preparing {label}…"):
         try:
             files[slot] = _make(**make)
+            reads.record(make["path"], who.name, "export", role=who.role, detail=detail)
         except ValueError as exc:  # the profile refused, or the view has nothing to export: say why
             files.pop(slot, None)
             st.warning(f"No {label}: {exc}", icon=":material/block:")
@@ -126,7 +137,7 @@ def export_panel(view: str, path: str, *, inputs, period: str, write: Callable, 
     """
     with st.expander("Export", icon=":material/download:"):
         c1, c2, c3 = st.columns([2, 1, 2])
-        profile = c1.radio("Disclosure profile", ["partner", "internal"], horizontal=True,
+        profile = c1.radio("Disclosure profile", list(common.user().export_profiles), horizontal=True,
                            key=f"{view}_xprofile", help=PROFILE_HELP)
         dpi = c2.radio("PNG resolution", [150, 300], format_func=lambda d: f"{d} dpi", horizontal=True,
                        key=f"{view}_xdpi", help="A4 landscape: 1754 x 1240 pixels at 150 dpi, 3508 x 2480 at 300.")
@@ -137,14 +148,14 @@ def export_panel(view: str, path: str, *, inputs, period: str, write: Callable, 
         st.caption("A format's button makes the file (a second or so); a download button then offers it.")
         signature = repr((path, inputs, profile, dpi, tiles))
         files = _held(view, signature)
-        common = {"path": path, "view": view, "inputs": repr(inputs), "profile": profile, "dpi": dpi,
+        shared = {"path": path, "view": view, "inputs": repr(inputs), "profile": profile, "dpi": dpi,
                   "tiles": tiles}
         for col, fmt in zip(st.columns(len(formats)), formats):
             if col.button(LABELS[fmt], key=f"{view}_x{fmt}", help=HELP[fmt], width="stretch"):
                 _prepare(files, fmt, LABELS[fmt], fmt=fmt, name=file_name(view, period, profile, fmt),
-                         _write=write, **common)
+                         _write=write, **shared)
         if pack is not None:
-            _pack_button(view, pack, files, common)
+            _pack_button(view, pack, files, shared)
         for slot, f in files.items():
             label = PACK_LABEL if slot == "pack" else f"Download {f.name}"
             st.download_button(label, f.data, file_name=f.name, mime=f.mime, key=f"{view}_xdl{slot}",
@@ -152,7 +163,7 @@ def export_panel(view: str, path: str, *, inputs, period: str, write: Callable, 
             st.caption(f"{f.name} · {f.size} · made in {f.seconds:.1f} s")
 
 
-def _pack_button(view: str, pack: Pack, files: dict, common: dict) -> None:
+def _pack_button(view: str, pack: Pack, files: dict, shared: dict) -> None:
     write_pack = _pack_writer()
     if write_pack is None:
         st.button(PACK_LABEL, key=f"{view}_xpack", disabled=True)
@@ -161,6 +172,6 @@ def _pack_button(view: str, pack: Pack, files: dict, common: dict) -> None:
     if st.button("Prepare the meeting pack (PDF)", key=f"{view}_xpack", icon=":material/picture_as_pdf:",
                  help="The multi-page pack for the meeting, as the scheduled job makes it, for this view's "
                       "period, area and source under the chosen profile."):
-        name = file_name(f"{pack.kind}-pack", pack.period, common["profile"], "pdf")
+        name = file_name(f"{pack.kind}-pack", pack.period, shared["profile"], "pdf")
         _prepare(files, "pack", "meeting pack", fmt="pdf", name=name, _write=partial(_write_pack, write_pack, pack),
-                 **{**common, "inputs": repr((common["inputs"], pack))})
+                 **{**shared, "inputs": repr((shared["inputs"], pack))})

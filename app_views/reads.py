@@ -1,10 +1,21 @@
-"""Cached reads for the Streamlit pages.
+"""Cached reads (and the few writes) of the Streamlit pages.
 
-One read-only DuckDB connection per store file (``st.cache_resource``); each read
-takes its own cursor, since Streamlit runs sessions in several threads. Results
-are cached with ``st.cache_data`` on the store path and plain filter values.
+The app owns the store while it runs: one read-write DuckDB connection per store
+file, opened once per process and kept outside Streamlit's caches (so clearing
+them never closes it). DuckDB lets one process write a file, and the app must
+write (sign-ins, exports and imports are audited; analysts import; admins manage
+users and delete data), so the command line waits or says what to do meanwhile.
+
+Each read or write takes its own cursor, since Streamlit runs sessions in several
+threads; DuckDB's MVCC gives every cursor a consistent snapshot, so an import in
+one session never shows a lock error or half a file to another. Writes that
+change rows (imports, deletions, user changes) are serialised by one lock, then
+every cached read is forgotten. Results are cached with ``st.cache_data`` on the
+store path and plain filter values.
 """
 
+import threading
+from contextlib import contextmanager
 from datetime import date, datetime
 
 import duckdb
@@ -12,25 +23,40 @@ import pandas as pd
 import streamlit as st
 
 from briefings.scope import Scope, Selection, select
+from queries import audit
 from queries import incidents as q
 from queries.store import StoreError, connect
 
+_OPEN: dict[str, duckdb.DuckDBPyConnection] = {}
+_OPEN_LOCK = threading.Lock()
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
 
-@st.cache_resource(show_spinner=False)
+
 def store(path: str) -> duckdb.DuckDBPyConnection:
-    """The store at ``path``, opened read-only once per process (raises ``StoreError``)."""
-    return connect(path, read_only=True)
+    """The store at ``path``, opened read-write once per process (raises ``StoreError``).
+
+    A missing file is an error, not a new empty store: stores are made by the
+    command line (``demo``, ``user add``, ``import``).
+    """
+    with _OPEN_LOCK:
+        con = _OPEN.get(path)
+        if con is None:
+            con = _OPEN[path] = connect(path, create=False)
+        return con
 
 
-def release(path: str) -> None:
-    """Close the shared read-only connection and forget every cached read (before a write)."""
-    try:
-        held = store(path)  # opens it if this process had not yet: harmless, closed at once
-    except StoreError:
-        held = None  # no store yet, or unreadable: nothing is held open
-    store.clear()
-    if held is not None:
-        held.close()
+def close(path: str | None = None) -> None:
+    """Close the store at ``path`` (every store when None), e.g. before another process needs it."""
+    with _OPEN_LOCK:
+        for key in [path] if path is not None else list(_OPEN):
+            con = _OPEN.pop(key, None)
+            if con is not None:
+                con.close()
+    forget_reads()
+
+
+def forget_reads() -> None:
+    """Forget every cached read and analysis, after the store's rows changed."""
     st.cache_data.clear()
     st.cache_resource.clear()
 
@@ -38,6 +64,26 @@ def release(path: str) -> None:
 def cursor(path: str) -> duckdb.DuckDBPyConnection:
     """A cursor of the shared connection, for one thread's reads (use as a context manager)."""
     return store(path).cursor()
+
+
+@contextmanager
+def writing(path: str):
+    """A cursor for a write that changes rows; one such write at a time, then caches are forgotten."""
+    with _OPEN_LOCK:
+        lock = _WRITE_LOCKS.setdefault(path, threading.Lock())
+    with lock:
+        try:
+            with cursor(path) as con:
+                yield con
+        finally:
+            forget_reads()
+
+
+def record(path: str, actor: str, action: str, *, role: str | None = None, outcome: str = "ok",
+           detail: dict | None = None) -> None:
+    """Append an audit entry (an append never conflicts, so no lock)."""
+    with cursor(path) as con:
+        audit.record(con, actor, action, role=role, outcome=outcome, detail=detail)
 
 
 @st.cache_data(show_spinner=False)

@@ -12,6 +12,7 @@ from queries.incidents import check_text, check_whole
 IMPORT_COLUMNS = (
     "import_id", "file_name", "kind", "source", "within_area", "started_at", "finished_at", "rows_read",
     "rows_accepted", "rows_rejected", "rows_duplicate", "rows_outside", "rows_no_location", "sha256", "notes",
+    "deleted_at", "deleted_by",
 )
 REJECTED_COLUMNS = ("import_id", "file_name", "line", "reason", "raw")
 

@@ -1,31 +1,22 @@
 """Data: import a file with the command line's checks, the import log, rejected rows and the store's contents.
 
-How an import runs. The app reads the store through one cached read-only DuckDB
-connection (``app_views.reads.store``). DuckDB allows one writer per file, and a
-process cannot hold the same file read-only and read-write at once, so an import:
+Analysts and admins only (the menu leaves it out for viewers).
+
+How an import runs. The app holds the store read-write while it runs
+(``app_views.reads``), so an import:
 
 1. checks the upload: at most ``MAX_UPLOAD_MB``, and its content must be what its
    name says (CSV text, an XLSX workbook or GeoJSON) and what the kind reads;
-2. writes it to a private temporary directory under its own file name (the import
-   log records the name);
-3. closes the cached read-only connection and forgets every cached read (``reads.release``);
-4. opens the store read-write with ``queries.store.connect`` and runs
-   ``queries.importing.import_file`` exactly as ``python -m hotspots import`` does
-   (one transaction per file: a file refused whole changes nothing), with a
-   progress bar fed by the pipeline's ``progress`` callback;
-5. closes it and clears ``st.cache_data`` and ``st.cache_resource``, so every page
-   reopens the store read-only and reads the new rows.
+2. writes it to a private temporary directory under its own base name (never a
+   path: the import log records the name);
+3. runs ``queries.importing.import_file`` exactly as ``python -m hotspots import``
+   does, on a cursor of the app's connection, one import at a time
+   (``reads.writing``): one transaction per file, so a file refused whole changes
+   nothing, and other sessions keep reading their snapshot meanwhile; the import
+   and its audit entry are committed together;
+4. forgets every cached read, so every page reads the new rows.
 
-Limits (access control and concurrent-writer hardening come in a later issue):
-
-- anyone who can open the app can import;
-- a read running in another session when the connection is closed fails (its
-  next rerun reads again); while the import runs, other sessions cannot open the
-  store and say so;
-- if another session reopens the read-only connection between steps 3 and 4, or
-  another process (a second app, the command line) holds the file, the store
-  cannot be opened for writing: the page says so and nothing is imported;
-- Streamlit holds an upload in memory before it is checked.
+Streamlit holds an upload in memory before it is checked.
 """
 
 from __future__ import annotations
@@ -40,10 +31,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_views import reads
+from app_views import common, reads
 from queries import imports_log
 from queries.importing import ImportFailed, ImportReport, import_file
-from queries.store import StoreError, connect, default_db_path
+from queries.store import StoreError
 from queries.summary import store_summary
 
 PREFIX = "d_"
@@ -117,17 +108,11 @@ def check_upload(name: str, data: bytes, kind: str) -> str:
 
 
 def run_import(path: str, kind: str, file: Path, *, source: str | None, within: str, mapping: Path | None,
-               progress) -> ImportReport:
-    """Import ``file`` into the store at ``path`` read-write, then make every page read afresh."""
-    reads.release(path)
-    try:
-        con = connect(path)
-        try:
-            return import_file(con, kind, file, source=source, within=within, mapping=mapping, progress=progress)
-        finally:
-            con.close()
-    finally:
-        reads.release(path)
+               progress, actor: str | None = None, role: str | None = None) -> ImportReport:
+    """Import ``file`` into the store at ``path`` (audited as ``actor``), then make every page read afresh."""
+    with reads.writing(path) as con:
+        return import_file(con, kind, file, source=source, within=within, mapping=mapping, progress=progress,
+                           actor=actor, role=role)
 
 
 def _safe_name(name: str) -> str:
@@ -178,8 +163,9 @@ def _import_form(path: str) -> None:
             def progress(fraction: float, message: str) -> None:
                 bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"{name}: {message}")
 
+            who = common.user()
             report = run_import(path, kind, file, source=source, within=within, mapping=mapping_file,
-                                progress=progress)
+                                progress=progress, actor=who.name, role=who.role)
         outcome["report"] = asdict(report)
     except UploadRefused as exc:
         outcome["error"] = f"{exc} Nothing was imported."
@@ -188,8 +174,7 @@ def _import_form(path: str) -> None:
         where = _safe_name(exc.path) if Path(exc.path).name != "mapping.toml" else (mapping.name if mapping else "")
         outcome["error"] = f"{where}: {problem} (nothing was imported from this file)."
     except StoreError as exc:
-        outcome["error"] = (f"The store could not be opened for writing, so nothing was imported: {exc}. "
-                            "Another session or process may be using it; try again.")
+        outcome["error"] = f"The store could not be opened, so nothing was imported: {exc}"
     bar.empty()
     st.session_state[f"{PREFIX}last"] = outcome
 
@@ -309,17 +294,13 @@ def _holdings(s: dict) -> None:
 
 
 def render() -> None:
-    path = str(default_db_path())
+    common.require(analyst=True)
+    path = common.store_path(need_rows=False)
     st.title("Data")
     st.caption(f"Store: `{path}`. Imports run the same checks as `python -m hotspots import`; "
                "each file is one transaction, and a file refused whole changes nothing.")
     _import_form(path)
     _last_import(path)
-    try:
-        reads.store(path)
-    except StoreError as exc:
-        st.info(f"No readable store yet: importing a file creates it.\n\n{exc}")
-        return
     log = _log(path)
     _import_log(path, log)
     _rejected(path, log)

@@ -91,7 +91,10 @@ def render() -> None:
     scope = common.sidebar_scope(path, PREFIX)
     with st.sidebar:
         # Options are the short names (they go in the URL as they are); the captions say what each is.
-        method = st.radio("Method", list(METHODS), captions=list(METHODS.values()), key=PREFIX + "method",
+        # Viewers (partner staff) see aggregated layers only: no incident points.
+        analyst = common.user().is_analyst
+        methods = {k: v for k, v in METHODS.items() if k != "points" or analyst}
+        method = st.radio("Method", list(methods), captions=list(methods.values()), key=PREFIX + "method",
                           bind="query-params")
     options = _options(method)
     common.header("Explore", scope, "Any filter with any method; every parameter says how it was chosen.")
@@ -103,17 +106,19 @@ def render() -> None:
     sel = a.selection
     c1, c2, c3 = st.columns(3)
     c1.metric("Incidents in the area", f"{sel.count:,}")
-    points_group, info = _points(path, scope)
-    c2.metric("Map positions", f"{info.positions:,}",
-              help="Incidents at the same place (police.uk snap points) are drawn as one marker with their count.")
+    if analyst:
+        points_group, info = _points(path, scope)
+        c2.metric("Map positions", f"{info.positions:,}",
+                  help="Incidents at the same place (police.uk snap points) are drawn as one marker with their "
+                       "count.")
     c3.metric("Left out by the window", f"{sum(sel.left_out.values()):,}")
     common.selection_notes(sel.notes())
 
     groups, legend = _layers(a)
     # The points method always shows the points; other methods add them on request. One fixed
     # default, so the URL alone says what the map shows.
-    show_points = method == "points" or st.toggle("Also show incidents as points", value=False,
-                                                  key=PREFIX + "pts", bind="query-params")
+    show_points = analyst and (method == "points" or st.toggle("Also show incidents as points", value=False,
+                                                               key=PREFIX + "pts", bind="query-params"))
     map_col, side = st.columns([5, 2]) if legend else (st.container(), None)
     with map_col:
         mapview.show_map("explore-map", groups + ([points_group] if show_points else []), area=scope.area)

@@ -81,6 +81,7 @@ def _zone_table(zones: pd.DataFrame) -> None:
 
 
 def render() -> None:
+    common.require(layer="fly-tipping")
     path = common.store_path()
     scope, half_life, top = _sidebar(path)
     week_end = scope.end + timedelta(days=6)
@@ -101,8 +102,10 @@ def render() -> None:
     if plan.clusters is not None and len(plan.zones):
         groups.append(L.cluster_layer(plan.clusters, name="Patrol zones"))
         legend = L.cluster_legend(plan.clusters)
-    points, info = _points(path, scope)
-    groups.append(points)
+    analyst = common.user().is_analyst  # viewers see aggregated layers only: no incident points
+    if analyst:
+        points, info = _points(path, scope)
+        groups.append(points)
     map_col, side = st.columns([3, 1])
     with map_col:
         mapview.show_map("fly-tipping-map", groups, area=scope.area)
@@ -110,7 +113,8 @@ def render() -> None:
         if legend:
             st.markdown(legend, unsafe_allow_html=True)  # built and escaped by maps.layers
             st.caption("Here cluster numbers are patrol zone numbers: ranked by priority, not by size.")
-        st.caption(f"Points: the {info.incidents:,} fly-tips of these weeks.")
+        if analyst:
+            st.caption(f"Points: the {info.incidents:,} fly-tips of these weeks.")
     week = f"{scope.end:%Y-%m-%d}"
     export_panel("fly-tipping", path, inputs=(scope, half_life, top),
                  period=week if scope.area == "borough" else f"{week}_{scope.area}",

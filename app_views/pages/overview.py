@@ -49,7 +49,7 @@ def _sidebar(path: str) -> tuple[Scope, str]:
     with st.sidebar:
         st.header("Filters")
         source = common.choose_source(path, PREFIX)
-        present = reads.layer_options(path, source)
+        present = common.visible_layers(path, source)
         layers = st.multiselect("Layers", present, default=present, format_func=common.layer_label,
                                 key=f"{PREFIX}layer", bind="query-params")
         if not layers:
@@ -82,7 +82,9 @@ def _sidebar(path: str) -> tuple[Scope, str]:
                    f"{cov.end - timedelta(days=1):%d %b %Y}.")
         area = common.choose_area(path, PREFIX)
         days, hours = common.choose_window(PREFIX, reads.has_exact_times(path, source, layers))
-        map_kind = st.radio("Map", list(MAP_KINDS), format_func=MAP_KINDS.get, key=f"{PREFIX}map",
+        # Viewers (partner staff) see aggregated layers only: no incident points.
+        kinds = [k for k in MAP_KINDS if k != "points" or common.user().is_analyst]
+        map_kind = st.radio("Map", kinds, format_func=MAP_KINDS.get, key=f"{PREFIX}map",
                             bind="query-params", horizontal=True)
     scope = Scope(source, layers, start, end + timedelta(days=1), tuple(categories) or None, area, days, hours)
     return scope, map_kind
@@ -202,6 +204,9 @@ def _map(path: str, scope: Scope, ov: Overview, kind: str):
         groups = [map_layers.density_layer(kde)]
         legend = map_layers.density_legend(kde)
         st.caption(kde.summary())
+    elif not common.user().is_analyst:
+        groups = []
+        st.caption("Too few incidents for a density surface.")
     else:
         if kind == "density":
             st.caption("Too few incidents for a density surface: showing the incidents.")

@@ -80,7 +80,10 @@ LAYERS = {"density": "Density", "change": "Change", "classes": "New, emerging, p
 
 def _map(b: WeeklyViolence) -> None:
     # Only the chosen layers are sent to the browser: four at once hide each other and cost payload.
-    chosen = st.pills("Map layers", list(LAYERS), selection_mode="multi", default=["density", "points"],
+    # Viewers (partner staff) see aggregated layers only: no incident points.
+    options = [k for k in LAYERS if k != "points" or common.user().is_analyst]
+    chosen = st.pills("Map layers", options, selection_mode="multi",
+                      default=[k for k in ("density", "points") if k in options],
                       format_func=LAYERS.get, key=f"{PREFIX}layers", bind="query-params") or []
     groups, legends = [], []
     if "density" in chosen and b.kde is not None:
@@ -92,7 +95,7 @@ def _map(b: WeeklyViolence) -> None:
     if "classes" in chosen and b.classify is not None:
         groups.append(classify_layer(b.classify, name="New, emerging and persistent"))
         legends.append(classify_legend(b.classify))
-    if "points" in chosen:
+    if "points" in chosen and "points" in options:
         groups.append(points_layer(b.incidents, name="Incidents")[0])
     left, right = st.columns([5, 2])
     with left:
@@ -156,6 +159,7 @@ def _table(b: WeeklyViolence) -> None:
 
 
 def render() -> None:
+    common.require(layer="offence")
     path = common.store_path()
     source, start, area, nte, baseline, weekly = _sidebar(path)
     st.title("Weekly violence")

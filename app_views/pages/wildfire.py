@@ -141,8 +141,10 @@ def _prevention(path: str, scope: Scope, b: W.WildfireBriefing) -> None:
     if plan.kde is not None:
         groups.append(L.density_layer(plan.kde, name=f"Fires in past {plan.season}s (KDE) and zones"))
         legend = L.density_legend(plan.kde)
-    points, info = _points(path, scope)
-    groups.append(points)
+    analyst = common.user().is_analyst  # viewers see aggregated layers only: no incident points
+    if analyst:
+        points, info = _points(path, scope)
+        groups.append(points)
     map_col, side = st.columns([3, 1])
     with map_col:
         mapview.show_map("wildfire-map", groups, area=scope.area)
@@ -151,7 +153,8 @@ def _prevention(path: str, scope: Scope, b: W.WildfireBriefing) -> None:
             st.markdown(legend, unsafe_allow_html=True)  # built and escaped by maps.layers
             st.caption(f"Density of the fires of {', '.join(plan.past)} together. Outlines: the "
                        f"{len(plan.kde.hotspots)} leading zones, numbered as in the table (persistent first).")
-        st.caption(f"Points: all {info.incidents:,} fires of the period.")
+        if analyst:
+            st.caption(f"Points: all {info.incidents:,} fires of the period.")
     if plan.zones.empty:
         st.info(f"No prevention zones for {plan.label}.")
         return
@@ -173,6 +176,7 @@ def _points(path: str, scope: Scope):
 
 
 def render() -> None:
+    common.require(layer="fire")
     path = common.store_path()
     scope, season = _sidebar(path)
     common.header("Wildfire prevention", scope,

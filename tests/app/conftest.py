@@ -22,15 +22,39 @@ def demo_store(tmp_path_factory) -> Path:
     return path
 
 
-def open_page(at, url_path: str):
+def sign_in(at, role: str = "analyst", layers: tuple[str, ...] | None = None, name: str = "tester"):
+    """Start ``at``'s session signed in as ``name`` with ``role`` (the sign-in itself has its own tests).
+
+    The session holds the user exactly as ``app_views.auth`` leaves it after a sign-in.
+    """
+    import time
+
+    from app_views.auth import SESSION_KEY, SIGNED_IN_AT
+    from queries.users import User
+
+    at.session_state[SESSION_KEY] = User(name, role, layers)
+    at.session_state[SIGNED_IN_AT] = time.time()
+    return at
+
+
+def open_page(at, url_path: str, role: str = "analyst"):
     """Ask for the ``st.navigation`` page at ``url_path`` on the next run, as a browser URL would.
 
     ``AppTest.switch_page`` only takes a page file, and these pages are callables: a
     callable ``st.Page`` is identified by the hash of its ``url_path``
     (``streamlit.navigation.page.StreamlitPage._script_hash``), which is what the
-    script runner is asked for.
+    script runner is asked for. The session is signed in as an ``role`` (see ``sign_in``).
     """
     from streamlit.util import calc_hash
 
     at._page_hash = calc_hash(url_path)
-    return at
+    return sign_in(at, role)
+
+
+@pytest.fixture(autouse=True)
+def close_stores():
+    """Close the app's store connections after each test, so the next test's copy is opened afresh."""
+    yield
+    from app_views import reads
+
+    reads.close()

@@ -40,7 +40,7 @@ def test_text_covers_sources_licences_and_methods(demo_store, monkeypatch):
 
 
 def test_demo_rows_are_counted_from_the_store(demo_store, monkeypatch):
-    con = connect(demo_store, read_only=True)
+    con = connect(demo_store)
     demo, total = con.execute(
         "SELECT count(*) FILTER (WHERE source = ?), count(*) FROM incidents", [DEMO_SOURCE]).fetchone()
     month = con.execute("SELECT count(*) FROM incidents WHERE date_precision = 'month'").fetchone()[0]

@@ -39,11 +39,24 @@ def app(store):
 
 
 def read(path, fn):
-    con = connect(path, read_only=True)  # closed before any import: the app must open it read-write
+    con = connect(path)
     try:
         return fn(con)
     finally:
         con.close()
+
+
+def data_snapshot(con) -> dict:
+    """``snapshot`` of everything but the audit log, which records the refusal (see below)."""
+    out = snapshot(con)
+    out.pop("audit")
+    out["_sequences"] = [s for s in out["_sequences"] if s[0] != "audit_id_seq"]
+    return out
+
+
+def audited_imports(path) -> list[tuple]:
+    return read(path, lambda c: c.execute(
+        "SELECT actor, outcome, detail FROM audit WHERE action = 'import' ORDER BY audit_id").fetchall())
 
 
 def count(path) -> int:
@@ -76,6 +89,8 @@ def test_import_shows_the_report_and_the_new_rows(app, store):
     log = read(store, imports_log.import_log)
     assert log.iloc[0]["file_name"] == "2024-05-street.csv" and log.iloc[0]["rows_accepted"] == 20
     assert app.dataframe[0].value.iloc[0]["file_name"] == "2024-05-street.csv"  # the import log, newest first
+    (actor, outcome, detail), = audited_imports(store)  # committed with the rows, under the user's name
+    assert (actor, outcome) == ("tester", "ok") and '"accepted": 20' in detail
 
 
 def test_bad_rows_are_listed_with_file_line_and_reason(app, store):
@@ -97,17 +112,19 @@ def test_bad_rows_are_listed_with_file_line_and_reason(app, store):
     ("empty.csv", b"", "the file is empty"),
 ])
 def test_a_refused_file_says_why_and_leaves_the_store_unchanged(app, store, name, data, says):
-    before = read(store, snapshot)
+    before = read(store, data_snapshot)
     upload(app, name, data)
     assert len(app.error) == 1 and says in app.error[0].value and "othing was imported" in app.error[0].value
-    assert read(store, snapshot) == before
+    assert read(store, data_snapshot) == before
+    if says.endswith(": "):  # refused by the importer (not by the upload check): audited as failed
+        assert [(a, o) for a, o, _ in audited_imports(store)] == [("tester", "failed")]
 
 
 def test_a_workbook_needs_the_generic_kind_and_a_mapping(app, store):
     buf = BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("xl/workbook.xml", "<workbook/>")
-    before = read(store, snapshot)
+    before = read(store, data_snapshot)
     app.selectbox(key="d_kind").set_value("generic")
     app.file_uploader(key="d_file").set_value(("log.xlsx", buf.getvalue(), "application/octet-stream"))
     app.run()
@@ -116,7 +133,7 @@ def test_a_workbook_needs_the_generic_kind_and_a_mapping(app, store):
     app.button(key="d_go").click().run()
     assert not app.exception, [e.value for e in app.exception]
     assert "log.xlsx" in app.error[0].value and "generic kind" in app.error[0].value
-    assert read(store, snapshot) == before
+    assert read(store, data_snapshot) == before
 
 
 @pytest.mark.skipif(not DARTFORD_GRAVESHAM.exists(), reason="shared police.uk data not present")

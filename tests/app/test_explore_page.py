@@ -48,7 +48,7 @@ def test_every_method_runs_and_shows_its_parameters(db, method):
 def test_count_matches_the_briefing_for_the_same_filters(db):
     at = open_explore({"x_layer": "Fly-tipping", "x_dates": ["2024-06-01", "2024-06-30"], "x_area": "borough"})
     assert not at.exception, at.exception
-    con = connect(db, read_only=True)
+    con = connect(db)
     try:
         expected = analyse(con, Scope("demo-generated", ("fly-tipping",), date(2024, 6, 1), date(2024, 7, 1)), "points")
     finally:

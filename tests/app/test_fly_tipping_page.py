@@ -26,7 +26,7 @@ def app(demo_store, monkeypatch):
 
 def store_facts(path, weeks: int = F.DEFAULT_WEEKS) -> tuple[date, int, F.PatrolPlan]:
     """The week the page should plan by default, the fly-tips before it (by SQL), and the plan."""
-    con = connect(path, read_only=True)
+    con = connect(path)
     try:
         source = q.default_source(con, F.LAYER)
         last = pd.Timestamp(q.date_span(con, source, F.LAYER)[1]).date()

@@ -28,7 +28,7 @@ def app(demo_store, monkeypatch):
 
 def expected_default(path) -> tuple[Scope, object]:
     """The briefing the page should show by default: the default source, all its layers, its default period."""
-    con = connect(path, read_only=True)
+    con = connect(path)
     try:
         source = q.default_source(con)
         layers = tuple(q.layers(con, source))

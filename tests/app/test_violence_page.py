@@ -11,6 +11,8 @@ from streamlit.util import calc_hash
 from briefings.violence import available_periods, weekly_violence
 from queries.store import connect
 
+from .conftest import sign_in
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 pytestmark = pytest.mark.slow
 
@@ -24,7 +26,7 @@ def db(demo_store, monkeypatch) -> Path:
 @pytest.fixture(scope="module")
 def expected(demo_store):
     """What the briefing says for the default week, with and without the NTE window, straight from the store."""
-    con = connect(demo_store, read_only=True)
+    con = connect(demo_store)
     try:
         weeks = available_periods(con, "demo-generated")[1]
         return weeks, weekly_violence(con), weekly_violence(con, nte_only=True)
@@ -37,7 +39,7 @@ def open_violence(query: dict | None = None) -> AppTest:
     at.query_params.update(query or {})
     # A callable st.Page is found by the hash of its url_path (switch_page only takes files).
     at._page_hash = calc_hash("violence")
-    return at.run()
+    return sign_in(at).run()
 
 
 def iso_week(period) -> str:

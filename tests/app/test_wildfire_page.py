@@ -26,7 +26,7 @@ def app(demo_store, monkeypatch):
 
 def expected(path, season=None, area="borough") -> W.WildfireBriefing:
     """The briefing the page should show by default: the fire source, open land, all its dates."""
-    con = connect(path, read_only=True)
+    con = connect(path)
     try:
         source = q.default_source(con, "fire")
         first, last = q.date_span(con, source, "fire")
@@ -101,7 +101,7 @@ def test_other_fire_types_can_be_chosen(app, demo_store):
     app.run()
     app.multiselect(key="w_cat").set_value(["Refuse"]).run()
     _ok(app)
-    con = connect(demo_store, read_only=True)
+    con = connect(demo_store)
     try:
         n = con.execute("SELECT count(*) FROM incidents WHERE layer = 'fire' AND category = 'Refuse'").fetchone()[0]
     finally:
