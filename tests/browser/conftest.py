@@ -42,7 +42,21 @@ def browser_store(tmp_path_factory) -> Path:
             f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         )
     _import_hostile_rows(db, db.parent)
+    add_user(db, TEST_USER, "analyst", TEST_PASSWORD)
     return db
+
+
+#: The account the browser tests sign in with (made in their own store, never shipped).
+TEST_USER = "browser-tester"
+TEST_PASSWORD = "browser test password"
+
+
+def add_user(db: Path, name: str, role: str, password: str, *extra: str) -> None:
+    """Add a local user with the project's own command (the password on standard input)."""
+    cmd = [sys.executable, "-m", "hotspots", "user", "add", name, "--role", role, "--db", str(db), *extra]
+    done = subprocess.run(cmd, cwd=REPO, input=password + "\n", capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        pytest.fail(f"adding user {name} failed (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
 #: A source of its own, so the demo's figures are untouched: rows whose text is HTML.
@@ -169,6 +183,7 @@ class AppPage:
         self.bad_responses: list[str] = []
         self.outside_requests: list[str] = []
         self.dialogs: list[str] = []
+        self.signed_in_mark = 0
         page.on("console", self._on_console)
         page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
         page.on("response", self._on_response)
@@ -253,15 +268,41 @@ class AppPage:
             self.page.wait_for_timeout(100)
         raise AssertionError(f"no finished script run within {timeout_s} s; last messages: {self.messages[mark:][-8:]}")
 
-    def goto(self, path: str = "/", timeout_s: float = 180) -> None:
+    def goto(self, path: str = "/", timeout_s: float = 180, *, sign_in: bool = True) -> None:
+        """Open ``path``; a new session asks to sign in first, which this does as the test user."""
         mark = self.mark()
         self.page.goto(self.base + path, wait_until="commit")
         self.wait_for_run(mark, timeout_s)
+        if sign_in:
+            self.sign_in_if_asked(timeout_s=timeout_s)
 
     def reload(self, timeout_s: float = 180) -> None:
         mark = self.mark()
         self.page.reload(wait_until="commit")
         self.wait_for_run(mark, timeout_s)
+        self.sign_in_if_asked(timeout_s=timeout_s)
+
+    def sign_in_form(self):
+        return self.page.locator('[data-testid="stForm"]').filter(has_text="Sign in")
+
+    def sign_in_if_asked(self, name: str = TEST_USER, password: str = TEST_PASSWORD, timeout_s: float = 180) -> None:
+        if self.sign_in_form().count():
+            self.sign_in(name, password, timeout_s=timeout_s)
+
+    def sign_in(self, name: str, password: str, timeout_s: float = 180) -> None:
+        """Fill in and send the sign-in form, and wait for the page it opens.
+
+        ``signed_in_mark`` is then where the page's own runs start: the form's run
+        signs in and reruns at once (to build the user's menu), so the page itself
+        runs from the run after that.
+        """
+        form = self.sign_in_form()
+        form.get_by_label("User name").fill(name)
+        form.get_by_label("Password", exact=True).fill(password)
+        mark = self.mark()
+        self.act(lambda: form.get_by_role("button", name="Sign in").click(), timeout_s)
+        starts = [i for i, (kind, _, _) in enumerate(self.messages) if i >= mark and kind == "new_session"]
+        self.signed_in_mark = starts[1] if len(starts) > 1 else mark
 
     def act(self, action, timeout_s: float = 120) -> None:
         """Do ``action()`` (a click...) and wait for the script run it causes."""
