@@ -414,9 +414,16 @@ class AppPage:
         group = self.widget("stButtonGroup", label)
         self.act(lambda: group.get_by_role("button").filter(has_text=self._exact(option)).first.click())
 
-    def pills_on(self, label: str) -> list[str]:
+    def pills_on(self, label: str, settle_ms: int = 10_000) -> list[str]:
+        """The pills pressed; waits up to ``settle_ms`` for any (a reloaded page draws them pressed a moment
+        after the run has finished)."""
         group = self.widget("stButtonGroup", label)
-        return [t.strip() for t in group.locator('button[aria-pressed="true"]').all_inner_texts()]
+        pressed = group.locator('button[aria-pressed="true"]')
+        try:
+            pressed.first.wait_for(timeout=settle_ms)
+        except Exception:  # noqa: BLE001 - none pressed: that is the answer
+            pass
+        return [t.strip() for t in pressed.all_inner_texts()]
 
     def metric(self, label: str) -> str:
         m = self.page.locator('[data-testid="stMetric"]').filter(has_text=label).first
