@@ -86,12 +86,13 @@ def read_password(prompt: str = "Password: ") -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def _write(args, work) -> int:
+def _write(args, work, *, create: bool = False) -> int:
+    """``work(con)`` on the store; only ``user add`` may create one (an empty store with its first user)."""
     from queries.retention import RetentionError
     from queries.store import connect
     from queries.users import UserError
 
-    con = connect(args.db)
+    con = connect(args.db, create=create)
     try:
         return work(con) or 0
     except (UserError, RetentionError, ValueError) as exc:
@@ -116,7 +117,7 @@ def cmd_user_add(args) -> int:
         print(f"added {user.name}: {user.role}, {', '.join(user.layers) if user.layers else 'every layer'}, "
               f"signs in with {how}")
 
-    return _write(args, work)
+    return _write(args, work, create=True)
 
 
 def cmd_user_remove(args) -> int:

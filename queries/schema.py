@@ -113,6 +113,10 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 
         ALTER TABLE imports ADD COLUMN deleted_at TIMESTAMP;
         ALTER TABLE imports ADD COLUMN deleted_by VARCHAR;
+
+        -- A demo store built before this version: only the demo builder writes this source.
+        INSERT INTO store_settings
+        SELECT 'demo', 'true' WHERE EXISTS (SELECT 1 FROM imports WHERE source = 'demo-generated');
         """,
     ),
 ]

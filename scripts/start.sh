@@ -12,5 +12,8 @@ if [ -z "${HOTSPOTS_DB:-}" ]; then
     .venv/bin/python -m hotspots demo --db "$HOTSPOTS_DB"
   fi
 fi
+# The demo store only: a demo analyst with a fresh password, printed here. Any other store has no
+# default account (python -m hotspots user add NAME --role admin adds one).
+.venv/bin/python -m hotspots user demo --db "$HOTSPOTS_DB" || true
 echo "start: dashboard on store $HOTSPOTS_DB"
 exec .venv/bin/python -m streamlit run app.py "$@"

@@ -43,12 +43,17 @@ def browser_store(tmp_path_factory) -> Path:
         )
     _import_hostile_rows(db, db.parent)
     add_user(db, TEST_USER, "analyst", TEST_PASSWORD)
+    add_user(db, VIEWER, "viewer", TEST_PASSWORD, "--partner", "Dartford Borough Council")
+    add_user(db, FIRE_VIEWER, "viewer", TEST_PASSWORD, "--layers", "fire", "--partner", "KFRS")
     return db
 
 
 #: The account the browser tests sign in with (made in their own store, never shipped).
 TEST_USER = "browser-tester"
 TEST_PASSWORD = "browser test password"
+SIGN_IN_TITLE = "Dartford hotspot maps"
+VIEWER = "browser-viewer"  # partner staff: aggregated layers only
+FIRE_VIEWER = "browser-kfrs"  # a viewer limited to fires
 
 
 def add_user(db: Path, name: str, role: str, password: str, *extra: str) -> None:
@@ -285,8 +290,21 @@ class AppPage:
     def sign_in_form(self):
         return self.page.locator('[data-testid="stForm"]').filter(has_text="Sign in")
 
+    def asks_to_sign_in(self) -> bool:
+        """True when the page shown is the sign-in screen (its form drawn)."""
+        self.page.locator("h1").first.wait_for(timeout=30_000)
+        if self.title() != SIGN_IN_TITLE:
+            return False
+        try:
+            self.sign_in_form().first.wait_for(timeout=30_000)
+        except Exception:
+            self.screenshot("sign-in-form-missing")
+            raise AssertionError("the sign-in screen has no form: "
+                                 + self.page.locator('[data-testid="stMain"]').inner_text()[:2000])
+        return True
+
     def sign_in_if_asked(self, name: str = TEST_USER, password: str = TEST_PASSWORD, timeout_s: float = 180) -> None:
-        if self.sign_in_form().count():
+        if self.asks_to_sign_in():
             self.sign_in(name, password, timeout_s=timeout_s)
 
     def sign_in(self, name: str, password: str, timeout_s: float = 180) -> None:
@@ -297,6 +315,7 @@ class AppPage:
         runs from the run after that.
         """
         form = self.sign_in_form()
+        form.first.wait_for(timeout=30_000)
         form.get_by_label("User name").fill(name)
         form.get_by_label("Password", exact=True).fill(password)
         mark = self.mark()
