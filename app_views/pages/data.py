@@ -40,6 +40,7 @@ from queries.summary import store_summary
 PREFIX = "d_"
 MAX_UPLOAD_MB = 200
 MAX_MAPPING_KB = 64
+MAX_NAME_CHARS = 120
 PAGE_SIZE = 50
 KINDS = {
     "police-uk": "police.uk street-level CSV",
@@ -115,10 +116,19 @@ def run_import(path: str, kind: str, file: Path, *, source: str | None, within: 
                            actor=actor, role=role)
 
 
-def _safe_name(name: str) -> str:
-    """The upload's base name: never a path, so it cannot be written outside the temporary directory."""
-    base = Path(name.replace("\\", "/")).name.strip()
-    return base if base not in ("", ".", "..") else "upload.csv"
+def safe_name(name: str) -> str:
+    """The upload's base name, safe to write in the temporary directory and to show.
+
+    Never a path (``../`` and drive letters are dropped), no control characters (a NUL
+    would fail the write), at most ``MAX_NAME_CHARS`` characters with the extension kept.
+    """
+    base = Path(str(name).replace("\\", "/")).name
+    base = "".join(c for c in base if c.isprintable()).strip().lstrip(".")
+    if len(base) > MAX_NAME_CHARS:
+        stem, dot, ext = base.rpartition(".")
+        ext = ext[:10] if dot else ""
+        base = (stem if dot else base)[:MAX_NAME_CHARS - len(ext) - 1].rstrip() + (f".{ext}" if ext else "")
+    return base or "upload.csv"
 
 
 def _import_form(path: str) -> None:
@@ -144,7 +154,7 @@ def _import_form(path: str) -> None:
     ready = upload is not None and (kind != "generic" or mapping is not None)
     if not st.button("Import", type="primary", disabled=not ready, key=f"{PREFIX}go"):
         return
-    name = _safe_name(upload.name)
+    name = safe_name(upload.name)
     bar = st.progress(0.0, text=f"{name}: checking the upload")
     outcome: dict = {"file": name}
     try:
@@ -171,7 +181,7 @@ def _import_form(path: str) -> None:
         outcome["error"] = f"{exc} Nothing was imported."
     except ImportFailed as exc:
         problem = str(exc.problem)
-        where = _safe_name(exc.path) if Path(exc.path).name != "mapping.toml" else (mapping.name if mapping else "")
+        where = safe_name(exc.path) if Path(exc.path).name != "mapping.toml" else (mapping.name if mapping else "")
         outcome["error"] = f"{where}: {problem} (nothing was imported from this file)."
     except StoreError as exc:
         outcome["error"] = f"The store could not be opened, so nothing was imported: {exc}"

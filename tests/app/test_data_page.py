@@ -13,6 +13,7 @@ from io import BytesIO
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_views.pages.data import MAX_UPLOAD_MB, UploadRefused, check_upload, safe_name
 from queries import imports_log
 from queries.store import connect
 from tests.fixtures import DARTFORD_GRAVESHAM
@@ -173,3 +174,35 @@ def test_generic_import_with_a_mapping_file(app, store):
     stored = read(store, lambda c: c.execute(
         "SELECT source, layer, count(*) FROM incidents WHERE source_key LIKE 'CCTV-%' GROUP BY ALL").fetchall())
     assert stored == [("council-cctv-log", "asb", 6)]
+
+
+@pytest.mark.parametrize("given,kept", [
+    ("../../etc/cron.d/evil.csv", "evil.csv"),
+    ("..\\..\\Windows\\evil.csv", "evil.csv"),
+    ("C:\\Users\\me\\Desktop\\log.csv", "log.csv"),
+    ("/tmp/../..", "upload.csv"),
+    ("", "upload.csv"),
+    ("nul\x00byte\n.csv", "nulbyte.csv"),
+    (".hidden.csv", "hidden.csv"),
+    ("x" * 300 + ".csv", "x" * 116 + ".csv"),
+])
+def test_upload_names_are_base_names_safe_to_write(given, kept):
+    assert safe_name(given) == kept
+
+
+def test_an_upload_over_the_limit_is_refused_before_anything_else():
+    data = b"a,b\n" + b"1,2\n" * ((MAX_UPLOAD_MB * 2**20) // 4)
+    with pytest.raises(UploadRefused, match=f"over the {MAX_UPLOAD_MB} MB limit"):
+        check_upload("big.csv", data, "police-uk")
+
+
+def test_a_path_in_the_upload_name_is_not_followed(app, store, tmp_path):
+    name = "../../" + "escaped-upload.csv"
+    upload(app, name, csv_text(POLICE_UK_HEADER, may_rows(3)).encode())
+    assert not app.error, [e.value for e in app.error]
+    log = read(store, imports_log.import_log)
+    assert log.iloc[0]["file_name"] == "escaped-upload.csv" and log.iloc[0]["rows_accepted"] == 3
+    import tempfile
+
+    root = Path(tempfile.gettempdir())
+    assert not (root.parent / "escaped-upload.csv").exists() and not (root / "escaped-upload.csv").exists()
