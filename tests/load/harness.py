@@ -809,9 +809,10 @@ async def import_through_data_page(base_url: str, user: str, password: str, csv:
 
 async def _load_session(i: int, base_url: str, user: str, password: str, deadline_at, rng: random.Random,
                         think: tuple[float, float], sign_ins: list[Run], errors: list[str],
-                        sessions: list[Session], ready: asyncio.Barrier | None) -> None:
+                        sessions: list[Session], ready: asyncio.Barrier | None,
+                        run_timeout: float = RUN_TIMEOUT_S) -> None:
     pages = list(LOAD_PAGES)
-    s = Session(base_url, f"s{i:02d}")
+    s = Session(base_url, f"s{i:02d}", run_timeout=run_timeout)
     sessions.append(s)
     try:
         try:
@@ -849,7 +850,7 @@ async def run_load(base_url: str, *, user: str, password: str, sessions: int = 2
                    import_csv: Path | None = None, import_user: str | None = None,
                    import_password: str | None = None, import_after_s: float = 5.0,
                    import_source: str | None = None, seed: int = 20240601,
-                   think: tuple[float, float] = (0.1, 0.6)) -> LoadReport:
+                   think: tuple[float, float] = (0.1, 0.6), run_timeout: float = RUN_TIMEOUT_S) -> LoadReport:
     """``sessions`` tabs sign in, then change filters for ``seconds`` (and until the import is done)
     while one more analyst tab imports ``import_csv`` through the Data page, ``import_after_s`` into
     the load."""
@@ -866,13 +867,14 @@ async def run_load(base_url: str, *, user: str, password: str, sessions: int = 2
         return state["deadline"] if state["import_done"] else float("inf")
 
     workers = [asyncio.create_task(_load_session(i, base_url, user, password, deadline_at,
-                                                 random.Random(rng.random()), think, sign_ins, errors, tabs, ready))
+                                                 random.Random(rng.random()), think, sign_ins, errors, tabs, ready,
+                                                 run_timeout))
                for i in range(sessions)]
     imported = None
     importer: Session | None = None
     if import_csv is not None:
         # The importer signs in before the load starts, so the import lands in the middle of it.
-        importer = Session(base_url, "importer")
+        importer = Session(base_url, "importer", run_timeout=run_timeout)
         try:
             errs = (await importer.open("data")).errors
             errs += (await importer.sign_in(import_user or user, import_password or password)).errors
@@ -881,9 +883,9 @@ async def run_load(base_url: str, *, user: str, password: str, sessions: int = 2
         except SessionError as exc:
             errors.append(f"importer: {exc}")
     try:
-        await asyncio.wait_for(ready.wait(), RUN_TIMEOUT_S)
+        await asyncio.wait_for(ready.wait(), run_timeout)
     except asyncio.TimeoutError:
-        errors.append(f"not every session signed in within {RUN_TIMEOUT_S} s")
+        errors.append(f"not every session signed in within {run_timeout:.0f} s")
         await ready.abort()
     except asyncio.BrokenBarrierError:
         pass
@@ -991,13 +993,15 @@ IMPORT_PASSWORD = "load import password 1"
 
 def load_test(store: Path, workdir: Path, *, sessions: int = 20, seconds: float = 60, rows: int = 60_000,
               import_after_s: float = 5.0, seed: int = 20240601, log: Path | None = None,
-              think: tuple[float, float] = (0.1, 0.6), app_env: dict | None = None) -> tuple[LoadReport, dict]:
+              think: tuple[float, float] = (0.1, 0.6), app_env: dict | None = None, add_users: bool = True,
+              run_timeout: float = RUN_TIMEOUT_S) -> tuple[LoadReport, dict]:
     """Add the load's users to ``store`` (it is changed: use a copy), start the app on it, run the
     load with an import of a ``rows``-row police extract (none when 0), stop the app and check
     the store: the import's rows arrived and it is consistent. Returns the report and those checks."""
     workdir.mkdir(parents=True, exist_ok=True)
-    add_user(store, LOAD_USER, LOAD_PASSWORD)
-    add_user(store, IMPORT_USER, IMPORT_PASSWORD)
+    if add_users:
+        add_user(store, LOAD_USER, LOAD_PASSWORD)
+        add_user(store, IMPORT_USER, IMPORT_PASSWORD)
     csv = write_extract(workdir / f"load-extract-{rows}.csv", rows, seed=seed) if rows else None
     source = f"load-test-{seed}"
     app = App(store, log or workdir / "streamlit.log", extra_env=app_env)
@@ -1005,7 +1009,8 @@ def load_test(store: Path, workdir: Path, *, sessions: int = 20, seconds: float 
         app.wait_ready()
         report = load(app.url, user=LOAD_USER, password=LOAD_PASSWORD, sessions=sessions, seconds=seconds,
                       import_csv=csv, import_user=IMPORT_USER, import_password=IMPORT_PASSWORD,
-                      import_after_s=import_after_s, import_source=source, seed=seed, think=think)
+                      import_after_s=import_after_s, import_source=source, seed=seed, think=think,
+                      run_timeout=run_timeout)
     finally:
         app.stop()
     problems, counts = store_consistency(store)
