@@ -15,7 +15,7 @@ from queries.importing.errors import ImportFailed
 from queries.importing.kind import POSITION_OPTIONS, Kind, Selection, position
 from queries.importing.reading import SourceText, prepare_text
 from queries.importing.sqlparts import (
-    bad_number, bad_time, date_reasons, number, precision, quoted, text, timestamp,
+    bad_number, bad_time, date_reasons, literal, number, precision, quoted, text, timestamp,
 )
 from queries.schema import LAYERS
 
@@ -95,7 +95,7 @@ def _kind(mapping: dict) -> Kind:
         reasons = [
             *date_reasons(mapping["date"], when, ts),
             (bad_time(time_col), f"'time ' || {quoted(time_col)} || ' is not HH:MM'" if time_col else "NULL"),
-            (f"{text(cols['category'])} IS NULL", f"'{_sql_text(mapping['category'])} is empty'"),
+            (f"{text(cols['category'])} IS NULL", f"{literal(mapping['category'])} || ' is empty'"),
             (f"{pos.exprs['pos_kind']} = 'none'", "'no position'"),
             *pos.reasons,
         ]
@@ -116,10 +116,6 @@ def _kind(mapping: dict) -> Kind:
         name="generic", default_source=mapping["source"], columns=columns, select=select,
         position_options=tuple(o for o in POSITION_OPTIONS if all(p in mapping for p in o.split("+"))) or POSITION_OPTIONS,
     )
-
-
-def _sql_text(value: str) -> str:
-    return value.replace("'", "''")
 
 
 def _from_rows(path: Path, rows: list[list[str]]) -> SourceText:

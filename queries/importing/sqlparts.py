@@ -19,6 +19,15 @@ def sql_list(values) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
+def literal(value: str) -> str:
+    """A SQL expression for the string ``value``, for names from a file or a mapping shown in messages.
+
+    Quotes are doubled, and ``$`` is spelt ``chr(36)`` so that no placeholder the pipeline
+    substitutes in the SQL text (``$now``) can appear inside a literal.
+    """
+    return " || chr(36) || ".join("'" + part.replace("'", "''") + "'" for part in value.split("$"))
+
+
 def text(col: str | None) -> str:
     """Trimmed text, NULL when empty or absent."""
     return "NULL::VARCHAR" if col is None else f"NULLIF(trim({col}), '')"
@@ -72,12 +81,13 @@ def bad_time(time_col: str | None) -> str:
 
 
 def date_reasons(label: str, date_col: str, ts_sql: str, now_param: str = "$now") -> list[tuple[str, str]]:
-    """(condition, message) pairs for a required date column."""
+    """(condition, message) pairs for a required date column; ``label`` may be any text (a mapped column's name)."""
+    name = literal(label)
     return [
-        (f"{text(date_col)} IS NULL", f"'{label} is empty'"),
-        (f"{ts_sql} IS NULL", f"'{label} ' || {quoted(date_col)} || ' is not a date (expected YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM)'"),
-        (f"{ts_sql} > {now_param}", f"'{label} ' || {quoted(date_col)} || ' is in the future'"),
-        (f"{ts_sql} < DATE '{EARLIEST}'", f"'{label} ' || {quoted(date_col)} || ' is before {EARLIEST[:4]}'"),
+        (f"{text(date_col)} IS NULL", f"{name} || ' is empty'"),
+        (f"{ts_sql} IS NULL", f"{name} || ' ' || {quoted(date_col)} || ' is not a date (expected YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM)'"),
+        (f"{ts_sql} > {now_param}", f"{name} || ' ' || {quoted(date_col)} || ' is in the future'"),
+        (f"{ts_sql} < DATE '{EARLIEST}'", f"{name} || ' ' || {quoted(date_col)} || ' is before {EARLIEST[:4]}'"),
     ]
 
 
@@ -113,9 +123,10 @@ def oversize_reasons(header: list[str], limit: int) -> list[tuple[str, str]]:
     screen = "greatest(" + ", ".join(f"coalesce(strlen(c{i}), 0)" for i in range(len(header))) + f") > {limit}"
     which = []
     for i, name in enumerate(header):
-        label = name.replace("'", "''")[:40]
+        # Cut before quoting: cutting ``''`` in half would end the literal early.
+        label = literal(name[:40])
         which.append(
-            f"WHEN length(c{i}) > {limit} THEN 'field \"{label}\" is ' || length(c{i}) || ' characters long (limit {limit:,})'"
+            f"WHEN length(c{i}) > {limit} THEN 'field \"' || {label} || '\" is ' || length(c{i}) || ' characters long (limit {limit:,})'"
         )
     return [(f"({screen} AND ({' OR '.join(f'length(c{i}) > {limit}' for i in range(len(header)))}))",
              "CASE " + " ".join(which) + " END")]
