@@ -27,6 +27,8 @@ MAX_LINE_BYTES = 1_000_000
 #: Longest field accepted in a row (checked per row, later).
 MAX_FIELD_CHARS = 1_000
 DELIMITERS = (",", ";", "\t", "|")
+#: Characters DuckDB's file readers take as a pattern (``*``, ``?``, ``[...]``, ``{a,b}``).
+GLOB_CHARACTERS = "*?[]{}"
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
@@ -79,6 +81,10 @@ def prepare_text(path: Path, data: bytes | None = None, *, original: bytes | Non
     notes: list[str] = []
     rewritten = converted
 
+    # DuckDB reads a path with glob characters as a pattern (``x[1].csv`` would read ``x1.csv``, ``a*.csv``
+    # every match): such a file is read from a copy with a plain name.
+    if any(c in str(path) for c in GLOB_CHARACTERS) or str(path).startswith("~"):
+        rewritten = True
     text_bytes, encoding_note = _to_utf8(path, data)
     if encoding_note:
         notes.append(encoding_note)
@@ -319,17 +325,36 @@ def stage(con: duckdb.DuckDBPyConnection, src: SourceText, table: str) -> Staged
     """
     ncols = len(src.header)
     scanned = long_checked = False
+    parallel = True
+    empty_lines = list(src.blank_lines)  # every empty line, some perhaps inside quoted fields
     while True:
         try:
-            rejects = _read(con, src, table)
+            rejects = _read(con, src, table, parallel)
         except ImportFailed:
-            if long_checked or not _set_aside_long_lines(src):
-                raise
-            long_checked = True
-            continue
+            # DuckDB's parallel reader can fail outright on a quote left open before long lines of
+            # multi-byte text ("Invalid unicode ... in segment statistics update"): before giving
+            # up, set aside over-long lines, then lines that open a quote never closed, then read
+            # on one thread.
+            if not long_checked:
+                long_checked = True
+                if _set_aside_long_lines(src):
+                    continue
+            if src.has_quotes and not scanned:
+                scanned = True
+                culprits = unclosed_quotes(src.read_path.read_bytes(), src.delimiter)
+                if culprits:
+                    _set_aside(src, culprits, UNTERMINATED)
+                    continue
+            if parallel:
+                parallel = False
+                continue
+            raise
+        src.blank_lines = empty_lines
         parse_rejects = _locate(src, rejects, ncols)
         rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         spans = _spans(con, src, table, rows)
+        if empty_lines and src.has_quotes and _accounted(src, spans, parse_rejects) != src.total_lines:
+            src.blank_lines = _blank_between_rows(src, spans, parse_rejects)
         too_long = any(error_type == "LINE SIZE OVER MAXIMUM" for _, _, error_type, _ in rejects)
         if not long_checked and (too_long or _accounted(src, spans, parse_rejects) != src.total_lines):
             long_checked = True
@@ -420,7 +445,7 @@ def _locate(src: SourceText, rejects, ncols: int) -> list[tuple[int, str, str]]:
     return list(seen.values())
 
 
-def _read(con, src: SourceText, table: str) -> list[tuple[int, str, str, str]]:
+def _read(con, src: SourceText, table: str, parallel: bool = True) -> list[tuple[int, str, str, str]]:
     """One DuckDB read of ``src.read_path`` into ``table``; returns its rejects in file order.
 
     Each reject is (line_byte_position, csv_line, error_type, error_message). DuckDB's own
@@ -432,24 +457,29 @@ def _read(con, src: SourceText, table: str) -> list[tuple[int, str, str, str]]:
     for t in (table, rejects_table, rejects_scan):  # (a failed read may have left its rejects tables)
         con.execute(f"DROP TABLE IF EXISTS {t}")
     try:
+        # compression 'none': a file's name (.gz, .zst) never decides how it is read (compressed
+        # files are refused as binary before this).
         con.execute(
             f"""
             CREATE TEMP TABLE {table} AS
             SELECT row_number() OVER () + 1 AS line, *
             FROM read_csv(?, columns = {_duck_struct(columns)}, header = false, skip = 1,
-                          auto_detect = false, delim = ?, quote = '"', escape = '"',
+                          auto_detect = false, delim = ?, quote = '"', escape = '"', compression = 'none',
                           max_line_size = {MAX_LINE_BYTES + 1024}, strict_mode = true,
                           store_rejects = true, rejects_table = '{rejects_table}',
-                          rejects_scan = '{rejects_scan}', parallel = true)
+                          rejects_scan = '{rejects_scan}', parallel = {str(parallel).lower()})
             """,
             [str(src.read_path), src.delimiter],
         )
     except duckdb.Error as exc:
         raise ImportFailed(src.path, f"could not be parsed as delimited text: {str(exc).splitlines()[0]}") from None
-    rejects = con.execute(
-        f"SELECT line_byte_position, csv_line, error_type, error_message FROM {rejects_table} "
-        "ORDER BY line_byte_position, byte_position"
-    ).fetchall()
+    order = f"FROM {rejects_table} ORDER BY line_byte_position, byte_position"
+    try:
+        rejects = con.execute(f"SELECT line_byte_position, csv_line, error_type, error_message {order}").fetchall()
+    except duckdb.Error:
+        # DuckDB can cut a rejected line's text inside a multi-byte character, and then cannot
+        # read it back: the line's text is taken from the file instead (``_locate``).
+        rejects = con.execute(f"SELECT line_byte_position, NULL, error_type, error_message {order}").fetchall()
     con.execute(f"DROP TABLE IF EXISTS {rejects_table}")
     con.execute(f"DROP TABLE IF EXISTS {rejects_scan}")
     return rejects
@@ -517,6 +547,32 @@ def _skipped(src: SourceText, parse_rejects) -> dict[int, int]:
     for line in src.blank_lines:
         skipped.setdefault(line, 1)
     return skipped
+
+
+def _blank_between_rows(src: SourceText, spans: np.ndarray, parse_rejects) -> list[int]:
+    """The empty lines that are not inside a quoted field (``"first\n\nsecond"`` holds one).
+
+    Rows and skipped lines are laid out in file order, as ``_attach_lines`` does: a row starts
+    on the first line that is not skipped, and an empty line within a row's (or a refused
+    record's) lines is part of it, not a blank line.
+    """
+    blank = set(src.blank_lines)
+    skipped = _skipped(src, parse_rejects)
+    inside: set[int] = set()
+
+    def cover(first: int, width: int) -> None:
+        if width > 1:
+            inside.update(b for b in range(first + 1, first + width) if b in blank)
+
+    line = 2
+    for span in [*spans.tolist(), 0]:  # a last step of no row walks over trailing skipped lines
+        while line in skipped and line not in inside:
+            width = skipped[line]
+            cover(line, width)
+            line += width
+        cover(line, span)
+        line += span
+    return sorted(blank - inside)
 
 
 def _accounted(src: SourceText, spans: np.ndarray, parse_rejects) -> int:
