@@ -110,6 +110,12 @@ class Scope:
         return replace(self, start=start, end=end)
 
 
+def past_midnight(hours: tuple[int, int]) -> bool:
+    """True when the hour window runs past midnight into the next day (20 to 4); one that ends at
+    midnight (20 to 24, or 20 to 0) does not."""
+    return 0 < hours[1] < hours[0]
+
+
 def window_filter(times, precision, days: tuple[int, ...] | None, hours: tuple[int, int] | None) -> TimeFilter:
     """``filter_times`` for a day and hour window, where a night belongs to its evening.
 
@@ -117,7 +123,7 @@ def window_filter(times, precision, days: tuple[int, ...] | None, hours: tuple[i
     hours of Saturday and Sunday count, not those of Friday: times are moved back by
     the window's end hour before the day is tested, as analysts read "Friday night".
     """
-    if days is not None and hours is not None and hours[0] > hours[1] % 24:
+    if days is not None and hours is not None and past_midnight(hours):
         shift = pd.Timedelta(hours=hours[1])
         shifted = pd.DatetimeIndex(pd.to_datetime(np.asarray(times))) - shift
         tf = filter_times(shifted, precision, hours=(hours[0] - hours[1], 24), weekdays=days)
@@ -130,7 +136,7 @@ def describe_window(days, hours) -> str:
     if days is not None and len(days) < 7:
         parts.append(", ".join(DAY_NAMES[d][:3] for d in sorted(days)))
     if hours is not None and tuple(hours) != (0, 24):
-        night = " (nights)" if days is not None and hours[0] > hours[1] % 24 else ""
+        night = " (nights)" if days is not None and past_midnight(hours) else ""
         parts.append(f"{hours[0]:02d}:00 to {hours[1] % 24:02d}:00{night}")
     return " ".join(parts)
 
