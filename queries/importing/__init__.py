@@ -83,7 +83,7 @@ def _import(con, kind: str, path: Path, *, source, within, mapping, progress, no
         spec, src = generic.prepare(path, Path(mapping))
         return run_import(con, spec, path, source=source or spec.default_source, within=within,
                           progress=progress, now=now, src=src, actor=actor, role=role)
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ValueError(f"kind must be one of {sorted([*KINDS, 'generic'])}, not {kind!r}")
     return run_import(con, KINDS[kind], path, source=source, within=within, progress=progress, now=now,
                       actor=actor, role=role)

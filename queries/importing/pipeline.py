@@ -44,6 +44,8 @@ def run_import(
     """Import ``path`` as ``kind``; see ``queries.importing.import_file``."""
     if within not in AREAS:
         raise ValueError(f"within must be one of {AREAS}, not {within!r}")
+    if source is not None and not isinstance(source, str):
+        raise ValueError(f"source must be text, not {type(source).__name__} {source!r:.60}")
     step = progress or (lambda fraction, message: None)
     started = time.perf_counter()
     started_at = datetime.now()

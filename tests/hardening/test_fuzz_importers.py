@@ -46,6 +46,7 @@ from queries.importing.fly_tipping import LAND_TYPES, SIZES, WASTE_TYPES
 from queries.importing.police_uk import CRIME_TYPES
 from queries.importing.reading import MAX_FIELD_CHARS
 from queries.store import connect
+from queries.summary import store_summary
 
 from .conftest import fingerprint
 
@@ -481,6 +482,13 @@ def check(con, tmp_path, plan: Plan) -> None:
         for column, value in r.expect.items():
             assert stored[r.key][column] == value, f"line {line}, {column}: {stored[r.key][column]!r} != {value!r}"
 
+    # The store's summary (``hotspots info``) reports the hostile source and categories as they are.
+    summary = store_summary(con)
+    assert sum(r["rows"] for r in summary["by_source"] if r["source"] == source) == len(goods)
+    assert sum(r["rows"] for r in summary["by_category"] if r["source"] == source) == len(goods)
+    assert summary["rejected_rows"] == len(bads) + len(outside)
+    assert [(i["file_name"], i["source"]) for i in summary["imports"]] == [(plan.file_name, source)]
+
     # Hostile categories read back through the filters as themselves.
     for _, r in goods[:3]:
         cat = r.expect["category"]
@@ -700,3 +708,27 @@ def test_a_real_file_imports_into_a_store_at_the_current_schema(tmp_path):
         assert row == (REAL_POLICE_UK.name, report.read, report.accepted, None, None)
     finally:
         con.close()
+
+
+# ---------------------------------------------------------------- the call itself
+
+
+@pytest.mark.parametrize("kind, within, source, words", [
+    ("'; DROP TABLE incidents; --", "none", None, "kind must be one of"),
+    ("police-uk\x00", "none", None, "kind must be one of"),
+    (["fires"], "none", None, "kind must be one of"),
+    ("fires", "dartford' OR '1'='1", None, "within must be one of"),
+    ("fires", None, None, "within must be one of"),
+    ("fires", "none", 123, "source must be text"),
+    ("fires", "none", ["kfrs"], "source must be text"),
+    ("fires", "none", b"kfrs", "source must be text"),
+])
+def test_import_arguments_of_the_wrong_kind_are_refused(store, tmp_path, kind, within, source, words):
+    empty(store)
+    path = tmp_path / "fires.csv"
+    path.write_text("incident_number,call_datetime,location_type,easting,northing\n"
+                    "K1,2024-01-01 10:00,Grassland,554000,174000\n", encoding="utf-8")
+    before = fingerprint(store)
+    with pytest.raises(ValueError, match=words):
+        import_file(store, kind, path, within=within, source=source, now=NOW)
+    assert fingerprint(store) == before
