@@ -115,11 +115,12 @@ class App:
 
     def kill(self) -> None:
         """SIGKILL the app's whole process group (no clean-up of any kind)."""
-        self._signalled = True
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        if self.proc.poll() is None:  # an app that died on its own is left to say so (``crashed``)
+            self._signalled = True
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.proc.wait(timeout=30)
 
     def stop(self) -> None:
@@ -651,6 +652,7 @@ class ImportResult:
     seconds: float = float("nan")  # the Import click to the end of its run (the page redrawn)
     started: float = float("nan")
     accepted: int | None = None
+    duplicate: int | None = None
     report: str = ""
     errors: list[str] = field(default_factory=list)
 
@@ -754,48 +756,55 @@ class LoadReport:
         return out
 
 
-ACCEPTED = re.compile(r"\(import (\d+),.*?([\d,]+) rows read, ([\d,]+) accepted")
+ACCEPTED = re.compile(r"\(import (\d+),.*?([\d,]+) rows read, ([\d,]+) accepted, ([\d,]+) already in the store")
+
+
+async def choose_import(s: Session, csv: Path, *, kind_prefix: str = "police-extract",
+                        source: str | None = None) -> list[str]:
+    """On the Data page: choose the kind (and source name) and upload ``csv``; the Import button is then
+    ready. Returns the errors the runs showed."""
+    errors: list[str] = []
+    if s.page != "data":
+        errors += (await s.goto("data")).errors
+    kind = next(o for o in s.widget("selectbox", "Kind").options if o.startswith(kind_prefix))
+    errors += (await s.set("selectbox", "Kind", kind)).errors
+    if source:
+        errors += (await s.set("text_input", "Source name", source)).errors
+    errors += (await s.upload("File", csv.name, csv.read_bytes())).errors
+    if s.widget("button", "Import").proto.disabled:
+        raise SessionError(f"{s.name}: the Import button is still disabled after the upload")
+    return errors
+
+
+def import_report(run: Run, file_name: str) -> tuple[int | None, int | None, str]:
+    """(accepted, already in the store, the report's text) from the page the Import click drew."""
+    for _, body in run.alerts:
+        m = ACCEPTED.search(body)
+        if m and file_name in body:
+            return int(m.group(3).replace(",", "")), int(m.group(4).replace(",", "")), body
+    return None, None, ""
 
 
 async def import_through_data_page(base_url: str, user: str, password: str, csv: Path, *,
                                    kind_prefix: str = "police-extract", source: str | None = None,
-                                   name: str = "importer", started: asyncio.Event | None = None,
-                                   session: Session | None = None) -> ImportResult:
+                                   name: str = "importer", session: Session | None = None) -> ImportResult:
     """An analyst's tab: sign in, open Data, choose the kind (and source), upload ``csv``, press Import.
 
-    ``started`` is set just before the Import click is sent. The result holds the click-to-redrawn
-    time and the accepted count the page reports.
+    With ``session`` (signed in already) that tab is used. The result holds the click-to-redrawn
+    time and the counts the page reports.
     """
-    data = csv.read_bytes()
-    rows = max(0, data.count(b"\n") - 1)
+    rows = max(0, csv.read_bytes().count(b"\n") - 1)
     result = ImportResult(csv.name, rows)
     s = session or Session(base_url, name)
     try:
         if session is None:
-            run = await s.open("data")
-            result.errors += run.errors
-            run = await s.sign_in(user, password)
-            result.errors += run.errors
-        if s.page != "data":
-            result.errors += (await s.goto("data")).errors
-        kind = next(o for o in s.widget("selectbox", "Kind").options if o.startswith(kind_prefix))
-        result.errors += (await s.set("selectbox", "Kind", kind)).errors
-        if source:
-            result.errors += (await s.set("text_input", "Source name", source)).errors
-        result.errors += (await s.upload("File", csv.name, data)).errors
-        go = s.widget("button", "Import")
-        if go.proto.disabled:
-            raise SessionError(f"{s.name}: the Import button is still disabled after the upload")
-        if started is not None:
-            started.set()
+            result.errors += (await s.open("data")).errors
+            result.errors += (await s.sign_in(user, password)).errors
+        result.errors += await choose_import(s, csv, kind_prefix=kind_prefix, source=source)
         run = await s.click("Import", run_label=f"import {csv.name}")
         result.started, result.seconds = run.started, run.seconds
         result.errors += run.errors
-        for fmt, body in run.alerts:
-            m = ACCEPTED.search(body)
-            if m and csv.name in body:
-                result.accepted = int(m.group(3).replace(",", ""))
-                result.report = body
+        result.accepted, result.duplicate, result.report = import_report(run, csv.name)
         if result.accepted is None:
             result.errors.append("the page shows no import report: "
                                  + " | ".join(body[:300] for _, body in run.alerts))
@@ -932,6 +941,7 @@ def store_consistency(db: Path) -> tuple[list[str], dict]:
     - every import in the log (not deleted) has exactly ``rows_accepted`` incidents with its id,
       and a deleted one has none;
     - no incident, and no rejected row, has an import id missing from the log;
+    - an audited import (the app's, with the analyst's name) is in the log with the audited count;
     - no source key appears twice within a source.
     """
     from queries.store import connect
@@ -954,6 +964,19 @@ def store_consistency(db: Path) -> tuple[list[str], dict]:
             SELECT import_id, count(*) FROM rejected_rows
             WHERE import_id NOT IN (SELECT import_id FROM imports) GROUP BY ALL""").fetchall():
             problems.append(f"{n:,} rejected rows with import id {import_id}, which is not in the import log")
+        # An import and its audit entry are committed together: an entry names an import in the log
+        # with the same accepted count, and an audited import has exactly one entry.
+        for import_id, n, in_log, accepted, logged in con.execute("""
+            WITH a AS (SELECT CAST(json_extract(detail, '$.import') AS INTEGER) AS import_id,
+                              CAST(json_extract(detail, '$.accepted') AS BIGINT) AS accepted
+                       FROM audit WHERE action = 'import' AND outcome = 'ok')
+            SELECT a.import_id, count(*), any_value(i.import_id IS NOT NULL), any_value(a.accepted),
+                   any_value(i.rows_accepted)
+            FROM a LEFT JOIN imports i ON i.import_id = a.import_id GROUP BY ALL""").fetchall():
+            if not in_log:
+                problems.append(f"the audit log has an import {import_id} that is not in the import log")
+            elif n != 1 or accepted != logged:
+                problems.append(f"import {import_id}: {n} audit entries, accepted {accepted} there, {logged} in the log")
         dupes = con.execute("""SELECT count(*) FROM (SELECT source, source_key FROM incidents
                                GROUP BY ALL HAVING count(*) > 1)""").fetchone()[0]
         if dupes:
