@@ -183,3 +183,45 @@ def test_a_corrupt_store_says_what_to_do(tmp_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception, at.exception
     assert "could not be opened" in at.error[0].value and "bad.duckdb" in at.error[0].value
+
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-only-cookie-secret",
+        "microsoft": {"client_id": "id", "client_secret": "secret",
+                      "server_metadata_url": "https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration"}}
+
+
+def _oidc_app(user: dict) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["auth"] = AUTH
+    at.user = user
+    return at.run()
+
+
+def test_single_sign_on_offers_the_provider_not_a_password(store):
+    at = _oidc_app({"is_logged_in": False})
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Dartford hotspot maps"]
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.text_input  # no password form when single sign-on is configured
+
+
+def test_a_registered_address_signs_in_with_its_role_and_layers(store):
+    con = connect(store)
+    add_user(con, "Jo.Bloggs@kent.fire-uk.org", "viewer", layers=["fire"], actor="test")
+    con.close()
+    at = _oidc_app({"is_logged_in": True, "email": "jo.bloggs@kent.fire-uk.org"})
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Overview"
+    assert any("jo.bloggs@kent.fire-uk.org** (viewer; fire)" in c.value for c in at.sidebar.caption)
+    log = entries(store, action="sign-in")
+    assert (log.iloc[0]["actor"], log.iloc[0]["outcome"]) == ("jo.bloggs@kent.fire-uk.org", "ok")
+    assert "single sign-on" in log.iloc[0]["detail"]
+
+
+def test_an_unregistered_address_is_refused(store):
+    at = _oidc_app({"is_logged_in": True, "email": "stranger@example.com"})
+    assert not at.exception, at.exception
+    assert "stranger@example.com" in at.error[0].value and "no access" in at.error[0].value
+    assert [t.value for t in at.title] == ["Dartford hotspot maps"]
+    log = entries(store, action="sign-in")
+    assert (log.iloc[0]["actor"], log.iloc[0]["outcome"]) == ("stranger@example.com", "refused")
