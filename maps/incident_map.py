@@ -76,21 +76,40 @@ class _TileFailureNote(MacroElement):
 
 
 class _Legend(MacroElement):
-    """A small legend of the incident colours (static, so the base map stays the same)."""
+    """A small legend: the borough line, and the incident colours while incidents are drawn.
+
+    Static, so the base map stays the same; the incident colours show only while a
+    marker cluster group on the map holds markers (points come and go with the page's
+    layers, and viewers and partner exports have none).
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         (function () {
+            var map = {{ this._parent.get_name() }};
             var legend = L.control({position: "bottomleft"});
+            var incidents = null;
+            function refresh() {
+                if (!incidents) { return; }
+                var drawn = false;
+                map.eachLayer(function (l) {
+                    if (typeof l.zoomToShowLayer === "function" && l.getLayers().length > 0) { drawn = true; }
+                });
+                incidents.style.display = drawn ? "" : "none";
+            }
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "hs-legend");
                 div.style.cssText = "background:rgba(255,255,255,0.92);padding:6px 8px;"
                     + "border-radius:4px;font:12px sans-serif;line-height:18px";
                 div.innerHTML = {{ this.html|tojson }};
+                incidents = div.querySelector(".hs-legend-incidents");
                 return div;
             };
-            legend.addTo({{ this._parent.get_name() }});
+            legend.addTo(map);
+            map.on("layeradd layerremove", function () { setTimeout(refresh, 0); });
+            refresh();
+            setTimeout(refresh, 1000);
         })();
         {% endmacro %}
         """
@@ -101,14 +120,14 @@ class _Legend(MacroElement):
         self._name = "Legend"
         items = [
             f'<span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
-            f'background:{colour};margin-right:6px"></span>{escape(label)}'
+            f'background:{colour};margin-right:6px"></span>{escape(label)}<br>'
             for label, colour in LAYER_STYLES.values()
         ]
-        items.append(
+        self.html = (
+            f'<div class="hs-legend-incidents" style="display:none">{"".join(items)}</div>'
             '<span style="display:inline-block;width:14px;border-top:3px solid '
             f'{BOUNDARY_STYLE["color"]};margin-right:4px;vertical-align:middle"></span>Dartford borough'
         )
-        self.html = "<br>".join(items)
 
 
 def base_map(borough, lsoas=None, focus_areas=None, *, height: str | int = "100%",

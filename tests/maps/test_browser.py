@@ -94,3 +94,23 @@ def test_every_layer_draws_in_chromium(local_assets, page, tmp_path):
     assert EVIL in text and images == 0
     page.wait_for_timeout(300)
     assert dialogs == [] and errors == []
+
+
+def test_incident_colours_are_in_the_legend_only_while_incidents_are_drawn(local_assets, page, tmp_path):
+    boundary = {"type": "Polygon", "coordinates": [[[0.15, 51.38], [0.31, 51.38], [0.31, 51.48], [0.15, 51.48],
+                                                    [0.15, 51.38]]]}
+    borough = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": boundary}]}
+    shown = {}
+    for with_points in (False, True):
+        m = base_map(borough)
+        if with_points:
+            layers.points_layer(million_on(50, n=500))[0].add_to(m)
+        html_path = tmp_path / f"legend-{with_points}.html"
+        html_path.write_text(m.get_root().render(), encoding="utf-8")
+        page.goto(html_path.as_uri(), wait_until="domcontentloaded")
+        page.wait_for_selector(".hs-legend", timeout=20_000)
+        page.wait_for_timeout(1500)  # the legend looks again after a second
+        legend = page.locator(".hs-legend").first
+        assert "Dartford borough" in legend.inner_text()
+        shown[with_points] = page.locator(".hs-legend-incidents").first.is_visible()
+    assert shown == {False: False, True: True}
