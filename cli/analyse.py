@@ -370,8 +370,25 @@ def cmd_analyse(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         lines.append(f"wrote {args.out} ({n:,} {'clusters' if args.method == 'dbscan' else 'cells'})")
+        audit_export(args, "analyse", method=args.method, layer=args.layer, category=args.category,
+                     area=args.area, source=args.source, start=args.start, end=args.end)
     print("\n".join(lines))
     return 0
+
+
+def audit_export(args, what: str, **filters) -> None:
+    """Record a file written from the store in its audit log (internal: the command line has no profile)."""
+    from cli.users import cli_actor
+    from queries import audit
+    from queries.store import connect
+
+    con = connect(args.db, create=False)
+    try:
+        audit.record(con, cli_actor(), "export", detail={
+            "what": what, "file": str(args.out), "format": args.out.suffix.lstrip("."), "profile": "internal",
+            "filters": filters})
+    finally:
+        con.close()
 
 
 # --------------------------------------------------------------------------------------
@@ -424,5 +441,6 @@ def cmd_backtest(args) -> int:
     if args.out is not None:
         result.weekly.to_csv(args.out, index=False)
         lines.append(f"wrote {args.out} ({len(result.weekly)} rows)")
+        audit_export(args, "backtest", layer=getattr(args, "layer", None), area=getattr(args, "area", None))
     print("\n".join(lines))
     return 0

@@ -9,6 +9,7 @@ import pyogrio
 import pytest
 
 from cli.main import main
+from queries.store import connect
 
 REPO = Path(__file__).resolve().parents[1]
 VIOLENCE = ["--layer", "offence", "--category", "Violence and sexual offences"]
@@ -64,6 +65,13 @@ def test_each_method_writes_geojson_with_the_documented_properties(db, tmp_path,
     assert data["method"] == method and isinstance(data["warnings"], list)
     assert text.splitlines()[0].startswith(f"{method} on offence (Violence and sexual offences) from demo-generated")
     assert "parameters:" in text and f"wrote {out}" in text
+    con = connect(db)
+    try:  # the file written is in the store's audit log, with its filters
+        detail = con.execute("SELECT detail FROM audit WHERE action = 'export' ORDER BY audit_id DESC LIMIT 1"
+                             ).fetchone()[0]
+    finally:
+        con.close()
+    assert str(out) in detail and f'"method": "{method}"' in detail and '"area": "' + area + '"' in detail
     auto = [name for name, p in params.items() if p["chosen_automatically"]]
     assert auto, "every method chooses something"
     for name in auto:
