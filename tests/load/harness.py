@@ -39,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -518,11 +519,14 @@ class Session:
         return await self._rerun(run_label or f"open {page or 'overview'}", [], page_hash=self.pages[page])
 
     def _xsrf_cookie(self) -> str:
-        with urllib.request.urlopen(f"{self.base}/_stcore/health", timeout=30) as resp:
-            for header in resp.headers.get_all("Set-Cookie") or []:
-                m = re.match(r"_streamlit_xsrf=([^;]+)", header)
-                if m:
-                    return m.group(1)
+        try:
+            with urllib.request.urlopen(f"{self.base}/_stcore/health", timeout=30) as resp:
+                for header in resp.headers.get_all("Set-Cookie") or []:
+                    m = re.match(r"_streamlit_xsrf=([^;]+)", header)
+                    if m:
+                        return m.group(1)
+        except OSError as exc:
+            raise SessionError(f"{self.name}: no XSRF cookie from /_stcore/health: {exc}") from None
         return ""
 
     def _put(self, url: str, name: str, data: bytes, xsrf: str) -> None:
@@ -540,6 +544,8 @@ class Session:
                     raise SessionError(f"{self.name}: upload answered HTTP {resp.status}")
         except urllib.error.HTTPError as exc:
             raise SessionError(f"{self.name}: upload answered HTTP {exc.code}: {exc.read()[:300]!r}") from None
+        except OSError as exc:
+            raise SessionError(f"{self.name}: upload failed: {type(exc).__name__}: {exc}") from None
 
     async def upload(self, label: str, name: str, data: bytes) -> Run:
         """Choose a file in the uploader labelled ``label`` (upload it, then rerun with its state)."""
@@ -672,6 +678,7 @@ class LoadReport:
     wall_s: float
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
+    bytes_in: int = 0  # ForwardMsg bytes the filter tabs received (every element in full: no message cache)
 
     @property
     def filter_runs(self) -> list[Run]:
@@ -716,11 +723,13 @@ class LoadReport:
             "sign_in": self.figures(self.sign_ins),
             "errors": len(self.errors),
             "error_list": self.errors[:50],
+            "warning_kinds": len({w for r in self.runs for w in r.warnings}),
             "warnings": sorted({w for r in self.runs for w in r.warnings})[:20],
             "import": None if imp is None else {
                 "file": imp.file, "rows": imp.rows, "accepted": imp.accepted,
                 "seconds": None if imp.seconds != imp.seconds else round(imp.seconds, 2), "report": imp.report,
             },
+            "received_mb": round(self.bytes_in / 1e6, 1),
             "cpus": os.cpu_count(),
             "loadavg_before": [round(x, 2) for x in self.load_before],
             "loadavg_after": [round(x, 2) for x in self.load_after],
@@ -749,10 +758,12 @@ class LoadReport:
             out.append(f"import through the Data page: {imp['file']} ({imp['rows']:,} rows) "
                        f"{imp['accepted'] if imp['accepted'] is not None else '?'} accepted in "
                        f"{imp['seconds'] if imp['seconds'] is not None else '?'} s (click to page redrawn)")
+        out.append(f"received: {d['received_mb']:,.1f} MB of ForwardMsgs by the filter sessions")
         out.append(f"errors: {d['errors']}")
         out += [f"  {e}" for e in d["error_list"][:20]]
         if d["warnings"]:
-            out.append("warnings shown (not errors): " + " | ".join(w.replace("\n", " ")[:120] for w in d["warnings"]))
+            out.append(f"warnings shown (not errors; {d['warning_kinds']} kinds): "
+                       + " | ".join(w.replace("\n", " ")[:100] for w in d["warnings"][:4]))
         return out
 
 
@@ -810,6 +821,8 @@ async def import_through_data_page(base_url: str, user: str, password: str, csv:
                                  + " | ".join(body[:300] for _, body in run.alerts))
     except SessionError as exc:
         result.errors.append(str(exc))
+    except Exception as exc:  # noqa: BLE001 - reported, not raised: the load goes on
+        result.errors.append(f"{s.name}: {type(exc).__name__}: {exc}")
     finally:
         if session is None:
             await s.close()
@@ -911,7 +924,7 @@ async def run_load(base_url: str, *, user: str, password: str, sessions: int = 2
     # The load's runs: every action of the filter tabs once all had signed in (page switches too).
     runs = [r for s in tabs for r in s.runs if r.started >= load_start]
     return LoadReport(sessions, seconds, sorted(runs, key=lambda r: r.started), sign_ins, errors, imported,
-                      time.monotonic() - t0, load_before, os.getloadavg())
+                      time.monotonic() - t0, load_before, os.getloadavg(), sum(s.bytes_in for s in tabs))
 
 
 def load(base_url: str, **kw) -> LoadReport:
