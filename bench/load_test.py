@@ -15,7 +15,8 @@ The store: ``--db PATH`` is copied to a temporary folder first (the run adds two
 the imported rows to the copy, never to PATH); without ``--db`` the demo store is built
 there (10 to 60 s). Prints median, 95th percentile and max response, runs, errors, the
 import's time (click to page redrawn, and the importer's own from the import log) and the
-load average; exits 1 when there was any error or the imported rows did not all arrive.
+load average; exits 1 when there was any error, the app crashed (its signal and crashing thread
+are printed: the app runs with faulthandler on) or the imported rows did not all arrive.
 Figures move with the machine's load: 2 cores shared with 20 sessions are the bottleneck.
 """
 
