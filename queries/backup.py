@@ -210,7 +210,8 @@ def _copy_database(con: duckdb.DuckDBPyConnection, tmp: Path) -> Contents:
     try:
         source_db = cur.execute("SELECT current_database()").fetchone()[0]
         try:
-            cur.execute(f"ATTACH {_sql_string(str(tmp))} AS {alias}")
+            # READ_WRITE: a read-only connection's attachments are read-only unless asked otherwise.
+            cur.execute(f"ATTACH {_sql_string(str(tmp))} AS {alias} (READ_WRITE)")
         except duckdb.Error as exc:
             raise BackupError(f"{tmp}: cannot create the backup file: {exc}") from exc
         try:

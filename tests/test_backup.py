@@ -195,6 +195,16 @@ def test_backup_into_a_folder_gets_a_dated_name_and_refuses_the_store_itself(sto
     assert sorted(p.name for p in folder.iterdir()) == sorted([report.path.name, "ok.duckdb"])
 
 
+def test_backup_from_a_read_only_connection(store, tmp_path):
+    con = connect(store, read_only=True)
+    try:
+        report = backup(con, tmp_path / "ro.duckdb")
+    finally:
+        con.close()
+    assert report.tables["incidents"] == 1_004
+    assert checksums(report.path) == checksums(store)
+
+
 def test_a_stale_partial_file_from_a_killed_backup_is_removed_by_the_next_one(store, tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     stale = tmp_path / f"b.duckdb.partial-{dead.stdout.strip()}"
