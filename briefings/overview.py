@@ -24,7 +24,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-import shapely
 
 import geodata
 from briefings.scope import AREA_LABELS, LAYER_LABELS, Scope, select
@@ -35,6 +34,7 @@ from hotspots.periods import (
     periods_ending, same_period_last_year,
 )
 from queries import incidents as q
+from hotspots.geometry import contains_xy
 
 ALPHA = 0.05
 DEFAULT_WEEKS = 4
@@ -243,7 +243,7 @@ def build_overview(con, scope: Scope, *, alpha: float = ALPHA, top: int = TOP) -
                      "counts are incomplete.")
 
     area = sel.area if scope.area == "borough" else geodata.area_geometry(scope.area)
-    in_area = shapely.contains_xy(area, borough["easting"].to_numpy(float), borough["northing"].to_numpy(float))
+    in_area = contains_xy(area, borough["easting"].to_numpy(float), borough["northing"].to_numpy(float))
     times = pd.DatetimeIndex(borough["occurred_at"])
     month_rows = borough["date_precision"].to_numpy(object) == "month"
     # A row known only to its month cannot be put in a week: it counts only in whole months.

@@ -21,6 +21,7 @@ import shapely
 import geodata
 from hotspots.periods import DAY_NAMES, TimeFilter, filter_times
 from queries import incidents as q
+from hotspots.geometry import contains_xy
 
 #: Incidents this far outside the area are read too, for surfaces near its edge.
 MARGIN_M = 3000.0
@@ -214,7 +215,7 @@ def select(con, scope: Scope, columns: tuple[str, ...] = q.MAP_COLUMNS, *, margi
     frame = q.fetch_incidents(con, f, cols)
     # Unlocated rows are counted for the area only when it is the borough: they have no place.
     unlocated = q.count_unlocated(con, replace(f, bbox=None)) if scope.area == "borough" else 0
-    inside = shapely.contains_xy(area, frame["easting"].to_numpy(float), frame["northing"].to_numpy(float))
+    inside = contains_xy(area, frame["easting"].to_numpy(float), frame["northing"].to_numpy(float))
     left_out: dict[str, int] = {}
     window = ""
     if scope.timed and len(frame):

@@ -32,6 +32,7 @@ from hotspots.kde import KDEResult, hotspot_kde
 from hotspots.periods import (MONTH, WEEK, Period, as_period, last_complete_period, month_start,
                               same_period_last_year)
 from queries import incidents as q
+from hotspots.geometry import contains_xy
 
 VIOLENCE_CATEGORIES = ("Violence and sexual offences", "Public order")
 BASELINES = ("previous 4 weeks", "previous 8 weeks", "previous 13 weeks", "last year")
@@ -198,7 +199,7 @@ def weekly_violence(con, source: str | None = None, week: Any = None, *, area: s
                      ignore_index=True)
     times = pd.DatetimeIndex(full["occurred_at"])
     precision = full["date_precision"].to_numpy(object)
-    in_area = shapely.contains_xy(geom, full["easting"].to_numpy(float), full["northing"].to_numpy(float))
+    in_area = contains_xy(geom, full["easting"].to_numpy(float), full["northing"].to_numpy(float))
     usable = precision != "month" if weekly else np.ones(len(full), bool)
     months = (times >= month_start(period.start)) & (times < period.end)
     if (n := int((~usable & in_area & months).sum())):
@@ -329,14 +330,14 @@ def _top_table(week: pd.DataFrame, base: pd.DataFrame, kde: KDEResult | None, cl
     """One row per KDE hot spot, most incidents first: street, count, change and peak hours."""
     rows = []
     spots = kde.hotspots if kde is not None else pd.DataFrame({"geometry": []})
-    counts = [int(shapely.contains_xy(g, week["easting"].to_numpy(float), week["northing"].to_numpy(float)).sum())
+    counts = [int(contains_xy(g, week["easting"].to_numpy(float), week["northing"].to_numpy(float)).sum())
               for g in spots.geometry]
     order = sorted((i for i, n in enumerate(counts) if n >= MIN_TOP_COUNT), key=lambda i: -counts[i])
     for i in order[:top_n]:
         spot = spots.iloc[i]
-        inside = week[shapely.contains_xy(spot.geometry, week["easting"].to_numpy(float),
+        inside = week[contains_xy(spot.geometry, week["easting"].to_numpy(float),
                                           week["northing"].to_numpy(float))]
-        before = int(shapely.contains_xy(spot.geometry, base["easting"].to_numpy(float),
+        before = int(contains_xy(spot.geometry, base["easting"].to_numpy(float),
                                          base["northing"].to_numpy(float)).sum())
         expected = before * scale
         timed = int((inside["date_precision"] == "minute").sum())
@@ -371,7 +372,7 @@ def _focus_table(full, times, precision, keep, period, windows, ly, cov, scale, 
     classes = {} if change is None or change.areas is None else dict(zip(change.areas["area"], change.areas["class"]))
     rows = []
     for key in FOCUS:
-        inside = shapely.contains_xy(geodata.area_geometry(key), e, n)
+        inside = contains_xy(geodata.area_geometry(key), e, n)
         count = int((inside & in_period & keep).sum())
         expected = float((inside & in_base & keep).sum()) * scale
         timed = int((inside & in_period & (precision == "minute")).sum())

@@ -29,6 +29,7 @@ from hotspots.grid import CRS, cell_boxes
 from hotspots.kde import KDEResult, hotspot_kde
 from hotspots.params import Parameter, chosen, given
 from queries.incidents import MAP_COLUMNS
+from hotspots.geometry import contains_xy
 
 #: The fire service's property group for grassland, heath, scrub and woodland fires.
 OPEN_LAND = "Grassland, woodland and crops"
@@ -220,7 +221,7 @@ def standout_lines(seasons: pd.DataFrame, what: str = "fires") -> tuple[str, ...
 
 
 def place_tables(f: pd.DataFrame, heath: shapely.Geometry) -> tuple[pd.DataFrame, pd.DataFrame]:
-    on_heath = shapely.contains_xy(heath, f["easting"].to_numpy(), f["northing"].to_numpy())
+    on_heath = contains_xy(heath, f["easting"].to_numpy(), f["northing"].to_numpy())
     g = f.assign(place=np.where(on_heath, HEATH, OTHER))
     total = max(len(g), 1)
     rows = []

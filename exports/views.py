@@ -28,7 +28,6 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-import shapely
 
 import geodata
 from briefings.explore import Analysis
@@ -37,6 +36,7 @@ from exports import disclosure as D
 from exports.analysis_export import sheet_info
 from exports.protect import prepare, scrub
 from exports.view_export import ViewExport, protect_table, write_view
+from hotspots.geometry import contains_xy
 
 VIEWS = ("violence", "wildfire", "fly-tipping", "overview")
 
@@ -91,7 +91,7 @@ def hotspot_rows(hotspots, incidents: pd.DataFrame) -> pd.DataFrame:
     e, n = incidents["easting"].to_numpy(float), incidents["northing"].to_numpy(float)
     rows = []
     for spot in hotspots.itertuples():
-        inside = incidents[shapely.contains_xy(spot.geometry, e, n)]
+        inside = incidents[contains_xy(spot.geometry, e, n)]
         rows.append({"hotspot": int(spot.hotspot), "street": street(inside["location"]), "count": len(inside),
                      "peak_hours": peak_hours(inside["occurred_at"], inside["date_precision"]),
                      "area_km2": float(spot.area_km2)})

@@ -54,6 +54,7 @@ from hotspots.periods import (
     read_timed,
     usable_for,
 )
+from hotspots.geometry import contains_xy, prepared
 
 METHODS = ("kde", "grid", "gistar", "gistar_bins")
 DEFAULT_METHODS = ("kde", "grid", "gistar")
@@ -111,9 +112,8 @@ class _Areas:
     """Each in-area cell's area inside the study area (m2), cached per grid."""
 
     def __init__(self, area: shapely.Geometry):
-        self.area = area
+        self.area = prepared(area)  # a private copy: the caller's may be shared by other threads
         self._cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-        shapely.prepare(area)
 
     def get(self, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
         """(mask, areas) for ``grid``: areas is a ``grid.shape`` array, 0 outside the mask."""
@@ -376,7 +376,7 @@ def backtest(
         warnings.append("no `boundary`: the study area is the incidents' bounding box, which flatters PAI less "
                         "than a real boundary would")
     else:
-        inside = shapely.contains_xy(area, pts.x, pts.y)
+        inside = contains_xy(area, pts.x, pts.y)
         if (~inside).any():
             warnings.append(f"{int((~inside).sum()):,} incident(s) outside the study area were left out")
         pts = pts.subset(inside)

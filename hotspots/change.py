@@ -47,6 +47,7 @@ from hotspots.periods import (
     same_period_last_year,
     usable_for,
 )
+from hotspots.geometry import contains_xy
 
 #: A cell with no incident in the baseline is tested as if it had had this many: the
 #: mean of the Jeffreys posterior of a Poisson rate after a zero count.
@@ -427,7 +428,7 @@ def hotspot_change(
         )
     if area is not None:
         area_m2 = area.area
-        inside = shapely.contains_xy(area, used.x, used.y) if len(used) else np.zeros(0, bool)
+        inside = contains_xy(area, used.x, used.y) if len(used) else np.zeros(0, bool)
         n_rule = int(inside.sum())
     else:
         area_m2 = max(np.ptp(used.x) * np.ptp(used.y), 1.0)
@@ -456,7 +457,7 @@ def hotspot_change(
 
     # 5. Areas, totals, warnings and result.
     if area is not None:
-        study = shapely.contains_xy(area, pts.x, pts.y)
+        study = contains_xy(area, pts.x, pts.y)
     else:
         study = np.ones(len(pts), dtype=bool)
     total = _row("all", area, int((study & in_period).sum()), int((study & in_base).sum()), scale)
@@ -502,7 +503,7 @@ def hotspot_change(
 def _count_in(geom: shapely.Geometry, pts: TimedPoints, rows: np.ndarray) -> int:
     if not rows.any():
         return 0
-    return int(shapely.contains_xy(geom, pts.x[rows], pts.y[rows]).sum())
+    return int(contains_xy(geom, pts.x[rows], pts.y[rows]).sum())
 
 
 def _row(name: str, geom, count: int, base: int, scale: float) -> dict[str, Any]:

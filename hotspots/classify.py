@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
 from scipy import stats
 
 from hotspots.gistar import choose_gistar_cell_size, fdr_bh, gistar_z, neighbourhood, p_two_sided
@@ -48,6 +47,7 @@ from hotspots.periods import (
     read_timed,
     usable_for,
 )
+from hotspots.geometry import contains_xy
 
 #: Significance level of a hot or cold spot in a period (on the FDR-adjusted p) and of
 #: the Mann-Kendall trend.
@@ -512,7 +512,7 @@ def hotspot_classify(
     warnings += more
     pts = pts.subset(keep)
     if area is not None:
-        inside = shapely.contains_xy(area, pts.x, pts.y)
+        inside = contains_xy(area, pts.x, pts.y)
         if (~inside).any():
             warnings.append(f"{int((~inside).sum()):,} incident(s) outside the study area were left out")
         pts = pts.subset(inside)

@@ -43,6 +43,7 @@ from hotspots.periods import (
     same_period_last_year,
     usable_for,
 )
+from hotspots.geometry import contains_xy
 
 ALPHA = 0.05
 #: Default period: the last four complete ISO weeks (a tasking cycle) for dated rows,
@@ -233,7 +234,7 @@ def focus_area_stats(
     now = the_period.contains(pts.times)
     then = before.contains(pts.times)
     if border is not None:
-        in_border = shapely.contains_xy(border, pts.x, pts.y) if len(pts) else np.zeros(0, bool)
+        in_border = contains_xy(border, pts.x, pts.y) if len(pts) else np.zeros(0, bool)
         total_area = border.area
         total_now, total_then = int((in_border & now).sum()), int((in_border & then).sum())
         items = [(boundary_name, border)] + named
@@ -245,7 +246,7 @@ def focus_area_stats(
     share_days = the_period.days / (the_period.days + before.days)  # months and years differ in length
     rows = []
     for name, geom in items:
-        inside = shapely.contains_xy(geom, pts.x, pts.y) if len(pts) else np.zeros(0, bool)
+        inside = contains_xy(geom, pts.x, pts.y) if len(pts) else np.zeros(0, bool)
         count = int((inside & now).sum())
         ly = int((inside & then).sum()) if have_last_year else math.nan
         km2 = geom.area / 1e6

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from hotspots.geometry import prepared
 from hotspots.params import Parameter, chosen
 
 CRS = "EPSG:27700"
@@ -692,7 +693,7 @@ def cell_mask(grid: Grid, boundary: shapely.Geometry | None, how: str = "interse
     near[:, :-1] |= grown[:, 1:]
     rows, cols = np.nonzero(near & ~inside)
     if rows.size:
-        shapely.prepare(boundary)  # in place; speeds up the test, changes nothing else
+        boundary = prepared(boundary)  # a private copy: the caller's may be shared by other threads
         boxes = cell_boxes(grid, rows, cols)
         hit = shapely.intersects(boundary, boxes) & ~shapely.touches(boundary, boxes)
         inside = inside.copy()

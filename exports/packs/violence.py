@@ -18,7 +18,6 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-import shapely
 
 import geodata
 from briefings import violence as V
@@ -33,6 +32,7 @@ from hotspots.change import hotspot_change, parse_baseline
 from hotspots.kde import hotspot_kde
 from hotspots.periods import WEEK
 from queries import incidents as q
+from hotspots.geometry import contains_xy
 
 BASELINE = V.BASELINES[0]
 TREND_WEEKS = 52
@@ -72,7 +72,7 @@ def protected(con, b: V.WeeklyViolence, prof: D.Profile) -> tuple[V.WeeklyViolen
     geom = geodata.area_geometry(b.area)
     times = pd.DatetimeIndex(frame["occurred_at"])
     xy = frame[["easting", "northing"]].to_numpy(float)
-    fin = shapely.contains_xy(geom, xy[:, 0], xy[:, 1])
+    fin = contains_xy(geom, xy[:, 0], xy[:, 1])
     in_period = period.contains(times)
     in_base = np.any([w.contains(times) for w in windows], axis=0)
     kde_args = {"bandwidth": max(V.WEEK_BANDWIDTH_M, prof.min_bandwidth_m),
@@ -96,7 +96,7 @@ def protected(con, b: V.WeeklyViolence, prof: D.Profile) -> tuple[V.WeeklyViolen
     accuracy = f"Accuracy: {test.sentence('kde')}." if test is not None else b.accuracy
     # The briefing's own table builder, so the partner table is the page's table without them.
     top = V._top_table(frame[in_period & fin], frame[in_base & fin], kde, classify, scale, V.TOP_N)
-    n = int((sens & shapely.contains_xy(geom, full["easting"].to_numpy(float), full["northing"].to_numpy(float))
+    n = int((sens & contains_xy(geom, full["easting"].to_numpy(float), full["northing"].to_numpy(float))
              & period.contains(pd.DatetimeIndex(full["occurred_at"]))).sum())
     note = (f"{D.format_count(n, prof)} sexual or domestic-abuse-flagged incidents of the week are left out of the "
             f"maps, classes and hot spot table (allowed only at LSOA level or above; {prof.name} profile); they are "
