@@ -66,11 +66,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import duckdb
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args) or 0
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.IOException as exc:
+        # Damage inside a data block shows only when its rows are read: say so in words.
+        from queries.store import _open_error
+
+        path = Path(getattr(args, "db", None) or default_db_path())
+        print(f"error: {_open_error(path, exc, False)}", file=sys.stderr)
         return 2
 
 
@@ -112,7 +121,7 @@ def cmd_info(args) -> int:
     from queries.store import connect
     from queries.summary import store_summary
 
-    con = connect(args.db)
+    con = connect(args.db, create=False)
     summary = store_summary(con)
     con.close()
     if args.json:
@@ -163,7 +172,7 @@ def cmd_demo(args) -> int:
 def cmd_compact(args) -> int:
     from queries.store import compact, connect
 
-    con = connect(args.db)
+    con = connect(args.db, create=False)
     seconds = compact(con)
     con.close()
     print(f"incidents rewritten in time order in {seconds:.2f} s")

@@ -218,7 +218,7 @@ def _copy_database(con: duckdb.DuckDBPyConnection, tmp: Path) -> Contents:
             cur.execute("BEGIN TRANSACTION")
             try:
                 source = _contents(cur, source_db)  # the same snapshot as the copy
-                cur.execute(f'COPY FROM DATABASE "{source_db}" TO {alias}')
+                cur.execute(f"COPY FROM DATABASE {_sql_name(source_db)} TO {alias}")
                 cur.execute("COMMIT")
                 # Write the copy into its file now. A plain CHECKPOINT (and the one DETACH makes) is
                 # skipped while any connection of the instance has a write transaction open, such as an
@@ -240,6 +240,11 @@ def _copy_database(con: duckdb.DuckDBPyConnection, tmp: Path) -> Contents:
     return source
 
 
+def _sql_name(name: str) -> str:
+    """An SQL identifier for ``name``: the database name comes from the store's file name (we"ird.duckdb)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _contents(cur: duckdb.DuckDBPyConnection, database: str) -> Contents:
     tables = [t for (t,) in cur.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' "
@@ -247,12 +252,14 @@ def _contents(cur: duckdb.DuckDBPyConnection, database: str) -> Contents:
     contents = {}
     for t in tables:
         # Reading every row also makes DuckDB check every block's checksum.
-        n, h = cur.execute(f'SELECT count(*), coalesce(sum(hash(x)), 0) FROM "{database}".main."{t}" AS x').fetchone()
+        n, h = cur.execute(
+            f"SELECT count(*), coalesce(sum(hash(x)), 0) FROM {_sql_name(database)}.main.{_sql_name(t)} AS x"
+        ).fetchone()
         contents[t] = (int(n), int(h))
     version = 0
     if "schema_version" in contents:
         version = cur.execute(
-            f'SELECT coalesce(max(version), 0) FROM "{database}".main.schema_version').fetchone()[0]
+            f"SELECT coalesce(max(version), 0) FROM {_sql_name(database)}.main.schema_version").fetchone()[0]
     return Contents(schema_version=int(version), tables=contents)
 
 
@@ -361,7 +368,7 @@ def restore(
                 if old.state != "missing":
                     detail["replaced_state"] = old.state
                 audit.record(con, actor, "restore", role=role, detail=detail)
-            counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for (t,) in con.execute(
+            counts = {t: con.execute(f"SELECT count(*) FROM {_sql_name(t)}").fetchone()[0] for (t,) in con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
                 "AND NOT temporary ORDER BY 1").fetchall()}
             con.execute("CHECKPOINT")

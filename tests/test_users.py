@@ -194,3 +194,11 @@ def test_command_line_import_while_another_process_holds_the_store(tmp_path):
         assert time.monotonic() - started < 60
     finally:
         holder.wait(timeout=60)
+
+
+def test_info_on_a_missing_store_says_so_and_creates_nothing(tmp_path):
+    missing = tmp_path / "typo.duckdb"
+    for command in ("info", "compact"):
+        done = hotspots(command, "--db", missing)
+        assert done.returncode == 2 and "no store here" in done.stderr and "Traceback" not in done.stderr
+    assert not missing.exists()

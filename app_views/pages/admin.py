@@ -1,4 +1,4 @@
-"""Admin: users, deleting data for retention, and the audit log (admins only).
+"""Admin: users, deleting data for retention, backups and the audit log (admins only).
 
 The same operations as ``python -m hotspots user|delete|audit``, for while the
 dashboard holds the store. Every change is audited under the admin's name.
@@ -6,11 +6,14 @@ dashboard holds the store. Every change is audited under the admin's name.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
 from app_views import common, reads
 from queries import audit, imports_log
+from queries.backup import BackupError, backup
 from queries.retention import RetentionError, delete_import, delete_source
 from queries.schema import LAYERS
 from queries.users import MIN_PASSWORD, ROLES, UserError, add_user, list_users, remove_user, set_password
@@ -100,6 +103,22 @@ def _delete(path: str, admin) -> None:
             st.error(str(exc))
 
 
+def _backup(path: str, admin) -> None:
+    st.subheader("Backup")
+    folder = Path(path).parent / "backups"
+    st.caption(f"A consistent copy of the store, checked against it, written to `{folder}` on the server "
+               "(sessions keep working meanwhile). Restore needs the dashboard stopped: "
+               "`python -m hotspots restore FILE`.")
+    if st.button("Make a backup now", key=f"{PREFIX}backup", icon=":material/backup:"):
+        try:
+            folder.mkdir(exist_ok=True)  # a folder: the backup gets a dated name in it
+            with st.spinner("Copying the store…"), reads.cursor(path) as con:
+                report = backup(con, folder, actor=admin.name, role=admin.role)
+            st.success(report.summary())
+        except (BackupError, OSError) as exc:
+            st.error(f"No backup was made: {exc}")
+
+
 def _audit(path: str) -> None:
     st.subheader("Audit log")
     c1, c2, c3 = st.columns([1, 1, 2])
@@ -120,7 +139,6 @@ def _audit(path: str) -> None:
 def _csv(table: pd.DataFrame) -> bytes:
     """The entries as the exports write CSV (cells starting with = + - @ neutralised)."""
     import tempfile
-    from pathlib import Path
 
     from exports.files import to_csv
 
@@ -136,4 +154,5 @@ def render() -> None:
                "while the dashboard holds the store.")
     _users(path, admin)
     _delete(path, admin)
+    _backup(path, admin)
     _audit(path)

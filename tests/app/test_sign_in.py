@@ -225,3 +225,21 @@ def test_an_unregistered_address_is_refused(store):
     assert [t.value for t in at.title] == ["Dartford hotspot maps"]
     log = entries(store, action="sign-in")
     assert (log.iloc[0]["actor"], log.iloc[0]["outcome"]) == ("stranger@example.com", "refused")
+
+
+def test_admin_makes_a_backup_while_the_app_holds_the_store(store):
+    at = open_page(AppTest.from_file(APP, default_timeout=180), "admin", role="admin").run()
+    at.button(key="a_backup").click().run()
+    assert not at.exception, at.exception
+    assert "verified" in at.success[-1].value
+    made = list((store.parent / "backups").iterdir())
+    assert len(made) == 1, (made, at.success[-1].value)
+    from queries.backup import inspect
+
+    con = connect(store)
+    try:
+        incidents = con.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    finally:
+        con.close()
+    assert inspect(made[0]).tables["incidents"][0] == incidents
+    assert entries(store, action="backup").iloc[0]["actor"] == "tester"
