@@ -14,6 +14,7 @@ import pytest
 
 from demo.build import build_demo
 from queries.store import connect
+from tests.importing.conftest import snapshot
 
 
 @pytest.fixture(scope="session")
@@ -40,18 +41,5 @@ def tables(con) -> dict[str, int]:
     return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in names}
 
 
-def fingerprint(con) -> dict:
-    """Every table's row count and content checksum, the sequences and the views."""
-    out = {}
-    for t in tables(con):
-        out[t] = con.execute(
-            f"SELECT count(*), md5(coalesce(string_agg(h, '' ORDER BY h), '')) "
-            f'FROM (SELECT md5(CAST(x AS VARCHAR)) AS h FROM "{t}" x)'
-        ).fetchone()
-    out["_sequences"] = con.execute(
-        "SELECT sequence_name, last_value FROM duckdb_sequences() WHERE NOT temporary ORDER BY 1"
-    ).fetchall()
-    out["_views"] = con.execute(
-        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary ORDER BY 1"
-    ).fetchall()
-    return out
+#: Every table's row count and content checksum, the sequences and the views (the importer tests' snapshot).
+fingerprint = snapshot
