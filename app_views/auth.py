@@ -19,7 +19,8 @@ import time
 import streamlit as st
 
 from app_views import reads
-from queries.store import StoreError
+from queries import users
+from queries.store import StoreError, default_db_path
 from queries.users import SignInRefused, User, authenticate, sso_user
 
 SESSION_KEY = "_hotspots_user"
@@ -43,13 +44,28 @@ def oidc_provider(settings: dict) -> str | None:
 
 
 def current_user() -> User | None:
-    """The signed-in user of this session, or None."""
+    """The signed-in user of this session, as the store has them now, or None.
+
+    Read again on every run (a primary-key lookup), so removing a user or changing
+    their role or layers takes effect on their next click, not at their next sign-in.
+    """
     user = st.session_state.get(SESSION_KEY)
-    started = st.session_state.get(SIGNED_IN_AT, 0.0)
-    if user is not None and time.time() - started > SESSION_HOURS * 3600:
+    if user is None:
+        return None
+    if time.time() - st.session_state.get(SIGNED_IN_AT, 0.0) > SESSION_HOURS * 3600:
         _forget()
         return None
-    return user
+    try:
+        with reads.cursor(str(default_db_path())) as con:
+            now = users.current(con, user.name)
+    except StoreError:
+        return user  # the page says the store cannot be opened
+    if now is None or now.sso != user.sso:
+        _forget()
+        return None
+    if now != user:
+        st.session_state[SESSION_KEY] = now
+    return now
 
 
 def _remember(user: User) -> None:

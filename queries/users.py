@@ -239,6 +239,14 @@ def authenticate(con: duckdb.DuckDBPyConnection, name: str, password: str) -> Us
     return user
 
 
+def current(con: duckdb.DuckDBPyConnection, name: str) -> User | None:
+    """``name`` as the store has them now (role and layers may have changed), or None if removed."""
+    row = con.execute(
+        "SELECT name, role, layers, partner, password_hash FROM users WHERE name = ?", [name]
+    ).fetchone()
+    return _user(row) if row is not None else None
+
+
 def sso_user(con: duckdb.DuckDBPyConnection, email: str | None) -> User | None:
     """The single sign-on user registered for ``email``, or None (audited either way)."""
     key = (email or "").strip().lower()

@@ -25,13 +25,30 @@ def demo_store(tmp_path_factory) -> Path:
 def sign_in(at, role: str = "analyst", layers: tuple[str, ...] | None = None, name: str = "tester"):
     """Start ``at``'s session signed in as ``name`` with ``role`` (the sign-in itself has its own tests).
 
-    The session holds the user exactly as ``app_views.auth`` leaves it after a sign-in.
+    The user is made (or given this role and these layers) in the store at
+    ``$HOTSPOTS_DB``, since the app reads its user from the store on every run, and
+    the session holds them exactly as ``app_views.auth`` leaves it after a sign-in.
     """
     import time
 
     from app_views.auth import SESSION_KEY, SIGNED_IN_AT
-    from queries.users import User
+    from queries.store import StoreError, connect, default_db_path
+    from queries.users import User, add_user
 
+    try:
+        con = connect(default_db_path(), create=False)
+    except StoreError:  # no store (a test of that): nobody to add, the session holds the user
+        con = None
+    try:
+        if con is None:
+            pass
+        elif con.execute("SELECT count(*) FROM users WHERE name = ?", [name]).fetchone()[0]:
+            con.execute("UPDATE users SET role = ?, layers = ? WHERE name = ?", [role, layers, name])
+        else:
+            add_user(con, name, role, password="tests sign in directly", layers=layers, actor="test")
+    finally:
+        if con is not None:
+            con.close()
     at.session_state[SESSION_KEY] = User(name, role, layers)
     at.session_state[SIGNED_IN_AT] = time.time()
     return at

@@ -243,3 +243,29 @@ def test_admin_makes_a_backup_while_the_app_holds_the_store(store):
         con.close()
     assert inspect(made[0]).tables["incidents"][0] == incidents
     assert entries(store, action="backup").iloc[0]["actor"] == "tester"
+
+
+def test_removing_a_user_or_changing_their_role_takes_effect_on_their_next_run(store):
+    from queries.users import remove_user
+
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    sign_in_form(at, "ann", PASSWORD)
+    at._page_hash = calc_hash("data")
+    at.run()
+    assert at.title[0].value == "Data"
+    con = connect(store)
+    try:  # what the Admin page does, with ann still signed in elsewhere
+        con.execute("UPDATE users SET role = 'viewer' WHERE name = 'ann'")
+    finally:
+        con.close()
+    at.run()
+    assert at.title[0].value == "Overview"  # viewers have no Data page
+    assert any("(viewer; every layer)" in c.value for c in at.sidebar.caption)
+    con = connect(store)
+    try:
+        remove_user(con, "ann", actor="adam")
+    finally:
+        con.close()
+    at.run()
+    assert [t.value for t in at.title] == ["Dartford hotspot maps"]  # signed out
+    assert at.text_input(key="_signin_password")
