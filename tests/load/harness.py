@@ -927,9 +927,18 @@ async def run_load(base_url: str, *, user: str, password: str, sessions: int = 2
                       time.monotonic() - t0, load_before, os.getloadavg(), sum(s.bytes_in for s in tabs))
 
 
+def run_async(coro):
+    """``asyncio.run(coro)`` on a thread of its own: the test session's Playwright (tests/conftest.py)
+    keeps an event loop running in the main thread, where ``asyncio.run`` refuses to start another."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def load(base_url: str, **kw) -> LoadReport:
     """``run_load`` from synchronous code."""
-    return asyncio.run(run_load(base_url, **kw))
+    return run_async(run_load(base_url, **kw))
 
 
 def crash_report(app: App) -> str | None:

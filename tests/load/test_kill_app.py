@@ -165,7 +165,7 @@ def test_sigkill_at_random_moments_loses_nothing_accepted(store_copy, tmp_path, 
             csv = harness.write_extract(tmp_path / f"kill-{k}.csv", ROWS, seed=SEED + k, prefix=f"KILL{k}")
             source = f"kill-test-{k}"
             t0 = time.monotonic()
-            out = asyncio.run(trial(app, kind, csv, source, rng, import_s))
+            out = harness.run_async(trial(app, kind, csv, source, rng, import_s))
             sign_ins += 2 if kind == "while pages run" else 1
             assert not app.crashed, harness.crash_report(app)
             if kind == "imported, then idle":
@@ -187,7 +187,7 @@ def test_sigkill_at_random_moments_loses_nothing_accepted(store_copy, tmp_path, 
             app = harness.App(db, log)
             up = app.wait_ready()
             reimport = kind == "during the import"
-            after = asyncio.run(after_restart(app, csv, source, reimport))
+            after = harness.run_async(after_restart(app, csv, source, reimport))
             sign_ins += 1
             if reimport:
                 assert after["reimport_accepted"] == (0 if committed else ROWS), after

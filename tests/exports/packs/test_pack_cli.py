@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from pypdf import PdfReader
+
+from queries import audit
+from queries.store import connect
 
 from .conftest import run_cli
 
 WROTE = re.compile(r"^wrote (.+\.pdf): (\d+) pages, profile (partner|internal), (\d+\.\d) s$")
 
 
-def test_cron_run_writes_the_pack_into_a_new_folder(demo_db, tmp_path):
+@pytest.fixture(scope="module")
+def cli_db(demo_db, tmp_path_factory):
+    """A copy of the demo store of its own: the command writes (its audit entry), and the session's other
+    tests hold the shared store open, as the dashboard would (the command then says the store is busy)."""
+    path = tmp_path_factory.mktemp("packs-cli") / "hotspots.duckdb"
+    shutil.copy(demo_db, path)
+    return path
+
+
+def test_cron_run_writes_the_pack_into_a_new_folder(cli_db, tmp_path):
     out = tmp_path / "packs" / "2024" / "violence-2024-W10.pdf"
     home = tmp_path / "home"
     home.mkdir()
     # A cron job: another working directory, an empty HOME (no tile cache), nothing on stdin.
-    result = run_cli("pack", "violence", "--week", "2024-W10", "--out", out, "--db", demo_db, "--no-tiles",
+    result = run_cli("pack", "violence", "--week", "2024-W10", "--out", out, "--db", cli_db, "--no-tiles",
                      cwd=tmp_path, env={"HOME": str(home)})
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
@@ -28,15 +41,22 @@ def test_cron_run_writes_the_pack_into_a_new_folder(demo_db, tmp_path):
     assert len(reader.pages) == 4 and reader.metadata.title == "Weekly violence pack · Dartford borough · 2024-W10"
     assert "Disclosure profile: partner" in reader.metadata.subject
     assert sorted(p.name for p in out.parent.iterdir()) == [out.name]  # no half-written file left
+    con = connect(cli_db)
+    try:  # the export is in the store's audit log, as the command line's user
+        entry = audit.entries(con, action="export", search="violence pack").iloc[0]
+    finally:
+        con.close()
+    assert entry["actor"].startswith("cli:") and '"profile": "partner"' in entry["detail"]
+    assert '"week": "2024-W10"' in entry["detail"] and str(out) in entry["detail"]
 
 
 @pytest.mark.parametrize("args, pages", [
     (("wildfire", "--season", "summer 2025", "--profile", "internal"), 4),
     (("fly-tipping", "--week", "2024-W10"), 3),
 ])
-def test_wildfire_and_fly_tipping_packs(demo_db, tmp_path, args, pages):
+def test_wildfire_and_fly_tipping_packs(cli_db, tmp_path, args, pages):
     out = tmp_path / f"{args[0]}.pdf"
-    result = run_cli("pack", *args, "--out", out, "--db", demo_db, "--no-tiles")
+    result = run_cli("pack", *args, "--out", out, "--db", cli_db, "--no-tiles")
     assert result.returncode == 0, result.stderr
     m = WROTE.match(result.stdout.strip())
     assert m and int(m.group(2)) == pages == len(PdfReader(str(out)).pages)
@@ -55,9 +75,9 @@ def test_wildfire_and_fly_tipping_packs(demo_db, tmp_path, args, pages):
     (("fly-tipping", "--week", "2025-W02"), "error: the fly-tipping data end on 30 Sep 2024"),
     (("violence", "--area", "Gravesend"), "error: unknown area 'Gravesend'"),
 ])
-def test_user_errors_exit_2_with_one_line_and_write_nothing(demo_db, tmp_path, args, message):
+def test_user_errors_exit_2_with_one_line_and_write_nothing(cli_db, tmp_path, args, message):
     out = tmp_path / "new" / "pack.pdf"
-    result = run_cli("pack", *args, "--out", out, "--db", demo_db, "--no-tiles")
+    result = run_cli("pack", *args, "--out", out, "--db", cli_db, "--no-tiles")
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert result.stderr.startswith(message), result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
