@@ -48,7 +48,9 @@ def test_a_viewer_gets_aggregated_layers_and_partner_exports_only(app):
     assert app.title() == "Explore"
     menu = _menu(app)
     assert "Data" not in menu and "Admin" not in menu and "Explore" in menu
-    methods = app.widget("stRadio", "Method").locator('[data-testid="stRadioOption"]').all_inner_texts()
+    options = app.widget("stRadio", "Method").locator('[data-testid="stRadioOption"]')
+    options.first.wait_for(timeout=60_000)  # the sidebar draws after the run's first messages
+    methods = options.all_inner_texts()
     assert not any(m.strip().startswith("points") for m in methods), methods
     assert methods[0].strip().startswith("kde")
     app.wait_map("img.leaflet-image-layer")
