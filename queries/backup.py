@@ -548,10 +548,7 @@ def _siblings(path: Path) -> list[Path]:
 
 def _remove(*paths: Path) -> None:
     for p in paths:
-        try:
-            p.unlink()
-        except FileNotFoundError:
-            pass
+        p.unlink(missing_ok=True)
 
 
 def _remove_stale_partials(out: Path) -> None:

@@ -27,7 +27,7 @@ import pytest
 from queries.backup import inspect
 from queries.importing import import_file
 from queries.store import PROJECT_ROOT, connect
-from tests.fixtures import DARTFORD_GRAVESHAM, KENT_MONTH
+from tests.fixtures import DARTFORD_GRAVESHAM, KENT_MONTH, repeated_kent_rows
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not KENT_MONTH.exists(), reason="shared police.uk data not present"),
@@ -45,18 +45,7 @@ DATA_TABLES = ("imports", "incidents", "rejected_rows", "users", "store_settings
 @pytest.fixture(scope="module")
 def big_file(tmp_path_factory) -> Path:
     """The real Kent rows repeated to ROWS rows with distinct Crime IDs, CRLF as published."""
-    lines = KENT_MONTH.read_bytes().decode().split("\r\n")
-    header, body = lines[0], [line for line in lines[1:] if line]
-    path = tmp_path_factory.mktemp("faults") / "police-uk-60k.csv"
-    with path.open("w", newline="") as f:
-        f.write(header + "\r\n")
-        for i in range(ROWS):
-            fields = body[i % len(body)].split(",")
-            if fields[0]:
-                fields[0] = f"{i:064x}"
-            fields[1] = f"2023-{(i // len(body)) % 12 + 1:02d}"
-            f.write(",".join(fields) + "\r\n")
-    return path
+    return repeated_kent_rows(tmp_path_factory.mktemp("faults") / "police-uk-60k.csv", ROWS)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from queries.store import PROJECT_ROOT, connect
-from tests.fixtures import DARTFORD_GRAVESHAM, KENT_MONTH
+from tests.fixtures import DARTFORD_GRAVESHAM, KENT_MONTH, repeated_kent_rows
 
 from .conftest import snapshot
 
@@ -36,18 +36,7 @@ DELAYS = (0.0, 0.15, 0.4, 0.8, 1.5, 2.5, 3.5)
 @pytest.fixture(scope="module")
 def big_file(tmp_path_factory) -> Path:
     """The real Kent rows repeated (distinct Crime IDs, months spread over 2023) to ROWS rows, CRLF as published."""
-    lines = KENT_MONTH.read_bytes().decode().split("\r\n")
-    header, body = lines[0], [line for line in lines[1:] if line]
-    path = tmp_path_factory.mktemp("kill") / "police-uk-300k.csv"
-    with path.open("w", newline="") as f:
-        f.write(header + "\r\n")
-        for i in range(ROWS):
-            fields = body[i % len(body)].split(",")
-            if fields[0]:
-                fields[0] = f"{i:064x}"
-            fields[1] = f"2023-{(i // len(body)) % 12 + 1:02d}"
-            f.write(",".join(fields) + "\r\n")
-    return path
+    return repeated_kent_rows(tmp_path_factory.mktemp("kill") / "police-uk-300k.csv", ROWS)
 
 
 def start_import(db: Path, csv: Path) -> subprocess.Popen:
